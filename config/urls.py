@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from sambung.storefront.views import serve_media
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
+if settings.SERVE_MEDIA:
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>photos/(?:thumb|detail)/[\w.-]+)$", serve_media, name="media")
+    )
+
+urlpatterns += i18n_patterns(
+    path("", include("sambung.storefront.urls")),
+    path("akun/", include("sambung.accounts.urls")),
+    path("kelola/", include("sambung.catalog.urls")),
+    prefix_default_language=False,
+)

@@ -1,0 +1,12 @@
+"""The only writer of makers."""
+
+from django.db import transaction
+
+from sambung.catalog.models import Maker
+
+
+def save_maker(*, maker: Maker) -> Maker:
+    """Create or update a maker."""
+    with transaction.atomic():
+        maker.save()
+    return maker

@@ -1,0 +1,123 @@
+"""Photos: keep the upload as sent, and write WebP renditions small enough for a slow phone link."""
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from sambung.catalog.models import Photo, Piece, Product
+
+# A 200-megapixel phone photo is 200e6 pixels; anything beyond is not a photo but a decompression bomb.
+Image.MAX_IMAGE_PIXELS = 210_000_000
+
+THUMB_WIDTH, THUMB_MAX_BYTES = 480, 15 * 1024
+DETAIL_WIDTH, DETAIL_MAX_BYTES = 1080, 80 * 1024
+ACCEPTED_FORMATS = {"JPEG", "PNG", "HEIF", "WEBP", "MPO"}
+
+
+class InvalidPhoto(ValueError):
+    """The upload is not a photo we can use; the message says why, in the user's language."""
+
+
+@dataclass(frozen=True)
+class Rendition:
+    data: bytes
+    width: int
+    height: int
+
+
+def open_photo(data: bytes) -> tuple[Image.Image, str]:
+    """Decode an upload fully (so truncated files fail here); return it upright, in RGB, with its format."""
+    if len(data) > settings.PHOTO_MAX_BYTES:
+        raise InvalidPhoto(_("The photo is larger than 12 MB. Send a smaller photo."))
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.format not in ACCEPTED_FORMATS:
+            raise InvalidPhoto(_("Send a JPEG, PNG or HEIC photo."))
+        image_format = image.format
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except InvalidPhoto:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InvalidPhoto(_("This file is not a photo we can read, or it is damaged.")) from None
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    return image.convert("RGB"), image_format
+
+
+def make_rendition(image: Image.Image, *, width: int, max_bytes: int) -> Rendition:
+    """Return a WebP no wider than `width` and no larger than `max_bytes`, lowering quality, then size."""
+    scale = min(1.0, width / image.width)
+    while True:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        resized = image.resize(size, Image.Resampling.LANCZOS) if size != image.size else image
+        for quality in (80, 70, 60, 50, 40, 30):
+            buffer = io.BytesIO()
+            resized.save(buffer, "WEBP", quality=quality, method=4)
+            if buffer.tell() <= max_bytes:
+                return Rendition(buffer.getvalue(), *size)
+        scale *= 0.8
+
+
+def add_photo(
+    *,
+    upload: UploadedFile | bytes,
+    product: Product | None = None,
+    piece: Piece | None = None,
+    alt_id: str = "",
+    alt_en: str = "",
+    position: int | None = None,
+) -> Photo:
+    """Store a photo of a product or a piece with its renditions; raise InvalidPhoto for a bad file."""
+    if (product is None) == (piece is None):
+        raise ValueError("a photo belongs to exactly one product or piece")
+    data = upload if isinstance(upload, bytes) else b"".join(upload.chunks())
+    image, image_format = open_photo(data)
+    thumb = make_rendition(image, width=THUMB_WIDTH, max_bytes=THUMB_MAX_BYTES)
+    detail = make_rendition(image, width=DETAIL_WIDTH, max_bytes=DETAIL_MAX_BYTES)
+    digest = hashlib.sha256(data).hexdigest()[:20]
+    extension = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "HEIF": "heic", "WEBP": "webp"}[image_format]
+    owner = product or piece
+    if position is None:
+        position = owner.photos.count()
+    photo = Photo(
+        product=product,
+        piece=piece,
+        alt_id=alt_id,
+        alt_en=alt_en,
+        position=position,
+        thumb_width=thumb.width,
+        thumb_height=thumb.height,
+        detail_width=detail.width,
+        detail_height=detail.height,
+    )
+    # Files first, row second: if the row fails, the files are removed again, so nothing is half-saved.
+    photo.original.save(f"{digest}.{extension}", ContentFile(data), save=False)
+    photo.thumb.save(f"{digest}-{THUMB_WIDTH}.webp", ContentFile(thumb.data), save=False)
+    photo.detail.save(f"{digest}-{DETAIL_WIDTH}.webp", ContentFile(detail.data), save=False)
+    try:
+        with transaction.atomic():
+            photo.save()
+    except Exception:
+        for field in (photo.original, photo.thumb, photo.detail):
+            field.delete(save=False)
+        raise
+    return photo
+
+
+def delete_photo(*, photo: Photo) -> None:
+    """Delete a photo row and its files once the deletion is committed."""
+    files = [photo.original.name, photo.thumb.name, photo.detail.name]
+    storage = photo.original.storage
+    photo.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])
