@@ -45,6 +45,7 @@ def product_list(request):
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
+            "is_filtered": any(value for key, value in query.items() if key != "q"),
         },
     )
 

@@ -7,3 +7,5 @@ import os
 
 os.environ.setdefault("SAMBUNG_INSECURE_DEV_KEY", "true")
 os.environ.setdefault("SAMBUNG_HTTPS", "false")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made beside it are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
