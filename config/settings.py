@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "sambung.accounts",
     "sambung.catalog",
     "sambung.inventory",
+    "sambung.orders",
     "sambung.storefront",
     "sambung.demo",
 ]
@@ -171,6 +172,10 @@ WHITENOISE_MAX_AGE = 31536000
 PHOTO_MAX_BYTES = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 14 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# How long a checkout holds the units in the cart, and how long an order may stay unpaid.
+CHECKOUT_HOLD_MINUTES = envint("SAMBUNG_CHECKOUT_HOLD_MINUTES", 15)
+ORDER_PAYMENT_HOURS = envint("SAMBUNG_ORDER_PAYMENT_HOURS", 24)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Sambung <noreply@sambung.localhost>")

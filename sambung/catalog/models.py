@@ -35,6 +35,12 @@ class Cooperative(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     whatsapp = models.CharField(_("WhatsApp number"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    qris_static = models.TextField(
+        _("static QRIS code"), blank=True, help_text=_("The text inside the QRIS sticker from the bank.")
+    )
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    bank_account_number = models.CharField(_("account number"), max_length=30, blank=True)
+    bank_account_name = models.CharField(_("account holder"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -133,6 +139,9 @@ class Location(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=120)
     village_code = models.CharField(_("village"), max_length=13, validators=[village_code_validator])
+    days_to_pack = models.PositiveSmallIntegerField(
+        _("days to pack and hand to the courier"), default=2, validators=[MaxValueValidator(60)]
+    )
 
     class Meta:
         ordering = ["name"]

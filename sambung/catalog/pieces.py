@@ -3,8 +3,7 @@
 from django.db import transaction
 
 from sambung.catalog.models import Location, Piece
-from sambung.inventory import ledger
-from sambung.inventory.models import StockMove
+from sambung.inventory.stock import receive_stock
 
 
 def save_piece(*, piece: Piece, received_at: Location | None = None, user=None) -> Piece:
@@ -13,14 +12,5 @@ def save_piece(*, piece: Piece, received_at: Location | None = None, user=None) 
     with transaction.atomic():
         piece.save()
         if is_new and received_at is not None:
-            ledger.record_move(
-                sku=piece.sku,
-                location=received_at,
-                quantity=1,
-                piece=piece,
-                reason=StockMove.Reason.RECEIPT,
-                reference=piece.code,
-                node=received_at.node,
-                user=user,
-            )
+            receive_stock(sku=piece.sku, location=received_at, piece=piece, reference=piece.code, user=user)
     return piece

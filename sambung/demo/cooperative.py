@@ -18,8 +18,7 @@ from sambung.catalog.photos import add_photo
 from sambung.catalog.pieces import save_piece
 from sambung.catalog.products import save_product, save_sku
 from sambung.demo.drawing import draw_coffee, draw_ikat
-from sambung.inventory import ledger
-from sambung.inventory.models import StockMove
+from sambung.inventory.stock import receive_stock
 from sambung.lib.regions import get_village
 
 DEMO_PASSWORD = "sambung-demo"  # noqa: S105 — printed on the demo's start page; demo data only
@@ -389,14 +388,7 @@ def _coffee(cooperative, category, warehouse) -> list[Product]:
             unique=False,
         )
         if not existed and stock:
-            ledger.record_move(
-                sku=product.skus.get(),
-                location=warehouse,
-                quantity=stock,
-                reason=StockMove.Reason.RECEIPT,
-                reference="demo",
-                node=warehouse.node,
-            )
+            receive_stock(sku=product.skus.get(), location=warehouse, quantity=stock, reference="demo")
         product.demo_coffee = True
         products.append(product)
     return products

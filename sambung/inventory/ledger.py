@@ -1,7 +1,8 @@
-"""The only writer of stock: insert a move and apply it to the level in one transaction.
+"""The only writer of stock: insert a move and apply it to the levels, in one transaction.
 
-The level is changed by one guarded UPDATE (`on_hand >= -delta`), never by reading, checking and writing, so
-concurrent sales cannot both take the last unit on SQLite or PostgreSQL. The CHECK constraint backs it up.
+A move takes units out of one position and into another. The source level is lowered by one guarded UPDATE
+(`quantity >= n`), never by reading, checking and writing, so concurrent buyers cannot both take the last
+unit on SQLite or PostgreSQL; the CHECK constraint backs it up. A move id seen before is not applied again.
 """
 
 import uuid
@@ -11,7 +12,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from sambung.catalog.models import SKU, Location, Node, Piece
-from sambung.inventory.models import StockLevel, StockMove
+from sambung.inventory.models import Channel, Position, StockLevel, StockMove
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A position, and for every position but quality control, the channel that holds it."""
+
+    position: Position
+    channel: Channel | None = None
+
+    def __post_init__(self) -> None:
+        if (self.position == Position.QUALITY_CONTROL) != (self.channel is None):
+            raise ValueError("quality control has no channel; every other position has one")
 
 
 @dataclass
@@ -21,24 +34,28 @@ class InsufficientStock(Exception):
     requested: int
 
     def __str__(self) -> str:
-        return f"Only {self.available} of {self.sku} on hand, {self.requested} requested"
+        return f"only {self.available} of {self.sku} left, {self.requested} requested"
 
 
-def record_move(
+def move_stock(
     *,
     sku: SKU,
     location: Location,
     quantity: int,
+    source: Slot | None,
+    target: Slot | None,
     reason: str,
-    move_id: uuid.UUID | None = None,
     piece: Piece | None = None,
     reference: str = "",
+    move_id: uuid.UUID | None = None,
     node: Node | None = None,
     user=None,
 ) -> StockMove:
-    """Append a move and apply it to the stock level; a move id seen before is returned unchanged."""
-    if quantity == 0:
-        raise ValueError("a stock move must change the quantity")
+    """Move units between positions (None = into or out of stock); raise InsufficientStock if the source lacks them."""
+    if quantity <= 0 or (piece is not None and quantity != 1):
+        raise ValueError("a move carries a positive quantity, and exactly one for a piece")
+    if source is None and target is None:
+        raise ValueError("a move needs a source or a target")
     with transaction.atomic():
         if move_id is not None:
             existing = StockMove.objects.filter(pk=move_id).first()
@@ -47,31 +64,46 @@ def record_move(
         move = StockMove.objects.create(
             **({"id": move_id} if move_id else {}),
             sku=sku,
+            piece=piece,
             location=location,
             quantity=quantity,
+            source_position=source.position if source else "",
+            source_channel=source.channel if source else None,
+            target_position=target.position if target else "",
+            target_channel=target.channel if target else None,
             reason=reason,
-            piece=piece,
             reference=reference,
             node=node,
             created_by=user,
         )
-        level_id = _level_id(sku, location)
-        updated = StockLevel.objects.filter(pk=level_id, on_hand__gte=-quantity).update(
-            on_hand=F("on_hand") + quantity
-        )
-        if updated == 0:
-            available = StockLevel.objects.get(pk=level_id).on_hand
-            raise InsufficientStock(sku=sku.code, available=available, requested=-quantity)
+        if source is not None:
+            taken = _levels(sku, piece, location, source).filter(quantity__gte=quantity)
+            if taken.update(quantity=F("quantity") - quantity) == 0:
+                level = _levels(sku, piece, location, source).first()
+                raise InsufficientStock(
+                    sku=sku.code, available=level.quantity if level else 0, requested=quantity
+                )
+        if target is not None:
+            _level_id(sku, piece, location, target)
+            _levels(sku, piece, location, target).update(quantity=F("quantity") + quantity)
     return move
 
 
-def _level_id(sku: SKU, location: Location) -> int:
+def _levels(sku: SKU, piece: Piece | None, location: Location, slot: Slot):
+    return StockLevel.objects.filter(
+        sku=sku, piece=piece, location=location, channel=slot.channel, position=slot.position
+    )
+
+
+def _level_id(sku: SKU, piece: Piece | None, location: Location, slot: Slot) -> int:
     """Return the level row's id, creating it at zero; a racing creator's row is reused."""
-    level = StockLevel.objects.filter(sku=sku, location=location).values_list("pk", flat=True).first()
+    level = _levels(sku, piece, location, slot).values_list("pk", flat=True).first()
     if level is not None:
         return level
     try:
         with transaction.atomic():
-            return StockLevel.objects.create(sku=sku, location=location, on_hand=0).pk
+            return StockLevel.objects.create(
+                sku=sku, piece=piece, location=location, channel=slot.channel, position=slot.position
+            ).pk
     except IntegrityError:
-        return StockLevel.objects.get(sku=sku, location=location).pk
+        return _levels(sku, piece, location, slot).values_list("pk", flat=True).get()

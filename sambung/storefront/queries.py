@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 
 from django.db.models import Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 
 from sambung.catalog.models import SKU, Category, Cooperative, Maker, Photo, Piece, Product
 from sambung.catalog.products import fold
-from sambung.inventory.models import StockLevel, StockMove
+from sambung.inventory.models import Channel, Position, StockLevel
 from sambung.lib.regions import get_village, region_name
+from sambung.orders.models import Checkout, Hold
 
 MAX_SEARCH_WORDS = 8
 
@@ -25,15 +26,34 @@ class ProductFilters:
     ready: bool = False
 
 
-def available_units():
-    """Units on hand for a product, as a subquery expression (0 when none)."""
-    on_hand = (
-        StockLevel.objects.filter(sku__product=OuterRef("pk"), sku__is_active=True)
+def _web_available(**outer):
+    """Units the web store may sell, as a subquery: available, plus holds of checkouts already past their time."""
+    available = (
+        StockLevel.objects.filter(position=Position.AVAILABLE, channel__kind=Channel.Kind.WEB, **outer)
         .values("sku__product")
-        .annotate(total=Sum("on_hand"))
+        .annotate(total=Sum("quantity"))
         .values("total")
     )
-    return Coalesce(Subquery(on_hand, output_field=IntegerField()), Value(0))
+    # A hold past its time limit no longer binds, even before the sweep releases it; a GET never writes.
+    lapsed = (
+        Hold.objects.filter(
+            checkout__status=Checkout.Status.OPEN,
+            checkout__expires_at__lt=Now(),
+            channel__kind=Channel.Kind.WEB,
+            **outer,
+        )
+        .values("sku__product")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(available, output_field=IntegerField()), Value(0)) + Coalesce(
+        Subquery(lapsed, output_field=IntegerField()), Value(0)
+    )
+
+
+def available_units():
+    """Units of a product the web store can sell now (0 when none)."""
+    return _web_available(sku__product=OuterRef("pk"), sku__is_active=True)
 
 
 def lowest_price():
@@ -97,16 +117,10 @@ def cooperatives() -> QuerySet[Cooperative]:
 
 
 def pieces_on_hand(product: Product) -> QuerySet[Piece]:
-    """Pieces of the product that are in stock now (Σ their moves is 1), with maker and photos."""
-    on_hand = (
-        StockMove.objects.filter(piece=OuterRef("pk"))
-        .values("piece")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
+    """Pieces of the product the web store can sell now, with maker and photos."""
     return (
         Piece.objects.filter(sku__product=product, sku__is_active=True)
-        .annotate(on_hand=Coalesce(Subquery(on_hand, output_field=IntegerField()), Value(0)))
+        .annotate(on_hand=_web_available(piece=OuterRef("pk")))
         .filter(on_hand__gt=0)
         .select_related("maker", "sku")
         .prefetch_related("photos")

@@ -102,3 +102,14 @@ def image_bytes(size: tuple[int, int] = (800, 600), fmt: str = "JPEG", color=(12
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, fmt)
     return buffer.getvalue()
+
+
+def make_channel(cooperative: Cooperative, **overrides):
+    from sambung.inventory.models import Channel
+
+    node = overrides.pop("node", None) or Node.objects.create(
+        cooperative=cooperative, kind=Node.Kind.HUB, name="hub"
+    )
+    fields = dict(cooperative=cooperative, node=node, kind=Channel.Kind.STALL, name=f"Lapak {next(_counter)}")
+    fields.update(overrides)
+    return Channel.objects.create(**fields)

@@ -1,0 +1,119 @@
+"""The cart: lines kept in a signed cookie (no database write until checkout), priced on the server."""
+
+import uuid
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from sambung.catalog.models import SKU, Piece
+
+MAX_LINES = 20
+MAX_QUANTITY = 99
+
+
+class BadCart(ValueError):
+    """The cart or a line of it cannot be accepted; the message says why."""
+
+
+@dataclass(frozen=True)
+class CartLine:
+    sku_id: uuid.UUID
+    piece_id: uuid.UUID | None
+    quantity: int
+
+    def as_json(self) -> dict:
+        return {
+            "sku": str(self.sku_id),
+            "piece": str(self.piece_id) if self.piece_id else None,
+            "qty": self.quantity,
+        }
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    sku: SKU
+    piece: Piece | None
+    quantity: int
+
+    @property
+    def unit_price(self) -> int:
+        return self.sku.price
+
+    @property
+    def total(self) -> int:
+        return self.sku.price * self.quantity
+
+    @property
+    def title(self) -> str:
+        title = self.sku.product.title
+        if self.sku.name:
+            title = f"{title} — {self.sku.name}"
+        return f"{title} ({self.piece.code})" if self.piece else title
+
+
+def parse_quantity(raw) -> int:
+    """Return a whole quantity from 1 to 99, or raise BadCart."""
+    try:
+        quantity = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise BadCart(_("The quantity must be a whole number.")) from None
+    if str(raw).strip() != str(quantity) or not 1 <= quantity <= MAX_QUANTITY:
+        raise BadCart(_("The quantity must be a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY})
+    return quantity
+
+
+def parse_cart(raw) -> list[CartLine]:
+    """Read the cookie's lines; anything malformed makes an empty cart rather than an error page."""
+    lines: list[CartLine] = []
+    if not isinstance(raw, list):
+        return lines
+    for item in raw[:MAX_LINES]:
+        try:
+            piece = item.get("piece")
+            lines.append(
+                CartLine(
+                    sku_id=uuid.UUID(item["sku"]),
+                    piece_id=uuid.UUID(piece) if piece else None,
+                    quantity=parse_quantity(item["qty"]),
+                )
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+    return lines
+
+
+def add_line(lines: list[CartLine], line: CartLine) -> list[CartLine]:
+    """Return the cart with a line added (a piece once only; a SKU's quantities summed)."""
+    others = [
+        existing for existing in lines if (existing.sku_id, existing.piece_id) != (line.sku_id, line.piece_id)
+    ]
+    same = [
+        existing for existing in lines if (existing.sku_id, existing.piece_id) == (line.sku_id, line.piece_id)
+    ]
+    quantity = line.quantity if line.piece_id else line.quantity + sum(e.quantity for e in same)
+    if quantity > MAX_QUANTITY:
+        raise BadCart(_("The quantity must be a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY})
+    if len(others) >= MAX_LINES:
+        raise BadCart(_("A cart holds at most %(max)s lines.") % {"max": MAX_LINES})
+    return [*others, CartLine(line.sku_id, line.piece_id, quantity)]
+
+
+def price_lines(lines: list[CartLine]) -> list[PricedLine]:
+    """Return the lines with SKU, piece and today's price from the database; unknown or inactive ones are dropped."""
+    skus = SKU.objects.filter(
+        pk__in=[line.sku_id for line in lines], is_active=True, product__is_published=True
+    ).select_related("product", "product__cooperative")
+    by_id = {sku.pk: sku for sku in skus}
+    pieces = {
+        p.pk: p for p in Piece.objects.filter(pk__in=[line.piece_id for line in lines if line.piece_id])
+    }
+    priced = []
+    for line in lines:
+        sku = by_id.get(line.sku_id)
+        piece = pieces.get(line.piece_id) if line.piece_id else None
+        if sku is None or (line.piece_id and (piece is None or piece.sku_id != sku.pk)):
+            continue
+        if sku.is_unique and piece is None:
+            continue
+        priced.append(PricedLine(sku=sku, piece=piece, quantity=1 if piece else line.quantity))
+    return priced

@@ -1,0 +1,147 @@
+"""After the order: payment, packing, shipping, delivery, returns and cancellations — each an OrderEvent row.
+
+Order.status caches the latest state and is changed by one guarded UPDATE (`WHERE status = <expected>`), so
+two staff members pressing different buttons at once cannot both win.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sambung.inventory.ledger import Slot, move_stock
+from sambung.inventory.models import Position, StockMove
+from sambung.orders import notifications
+from sambung.orders.models import CancelReason, Order, OrderEvent, OrderStatus
+
+S = OrderStatus
+NEXT: dict[str, set[str]] = {
+    S.AWAITING_PAYMENT: {S.PAID, S.CANCELLED},
+    S.PAID: {S.PACKING, S.SHIPPED, S.CANCELLED},
+    S.PACKING: {S.SHIPPED, S.CANCELLED},
+    S.SHIPPED: {S.DELIVERED, S.RETURNED},
+    S.DELIVERED: {S.RETURNED},
+    S.RETURNED: set(),
+    S.CANCELLED: set(),
+}
+
+
+class InvalidTransition(ValueError):
+    """The order is not in a state where this step makes sense (or someone else just changed it)."""
+
+
+def _advance(order: Order, new: str, kind: str, *, user=None, **event_fields) -> OrderEvent:
+    if new not in NEXT[order.status]:
+        raise InvalidTransition(
+            _("Order %(code)s is %(status)s; it cannot become %(new)s.")
+            % {"code": order.code, "status": order.get_status_display(), "new": OrderStatus(new).label}
+        )
+    if not Order.objects.filter(pk=order.pk, status=order.status).update(status=new):
+        raise InvalidTransition(
+            _("Order %(code)s was changed by someone else; reload it.") % {"code": order.code}
+        )
+    order.status = new
+    return OrderEvent.objects.create(order=order, kind=kind, actor=user, **event_fields)
+
+
+def _move_lines(order: Order, *, source, target, reason: str, user=None) -> None:
+    for line in order.lines.select_related("sku", "piece", "location", "channel__node"):
+        move_stock(
+            sku=line.sku,
+            piece=line.piece,
+            location=line.location,
+            quantity=line.quantity,
+            source=source(line) if source else None,
+            target=target(line) if target else None,
+            reason=reason,
+            reference=order.code,
+            node=line.channel.node,
+            user=user,
+        )
+
+
+def confirm_payment(*, order: Order, user=None, note: str = "") -> Order:
+    """Record that the buyer's payment arrived (staff check the bank or QRIS statement)."""
+    with transaction.atomic():
+        _advance(order, S.PAID, OrderEvent.Kind.PAID, user=user, note=note)
+        notifications.order_paid(order)
+    return order
+
+
+def start_packing(*, order: Order, user=None) -> Order:
+    with transaction.atomic():
+        _advance(order, S.PACKING, OrderEvent.Kind.PACKING, user=user)
+    return order
+
+
+def ship_order(*, order: Order, courier: str, tracking_number: str, user=None) -> Order:
+    """Hand the parcel to the courier: the committed units leave stock."""
+    courier, tracking_number = courier.strip(), tracking_number.strip()
+    if not courier or not tracking_number:
+        raise InvalidTransition(_("Enter the courier and the tracking number."))
+    with transaction.atomic():
+        _advance(
+            order,
+            S.SHIPPED,
+            OrderEvent.Kind.SHIPPED,
+            user=user,
+            courier=courier,
+            tracking_number=tracking_number,
+        )
+        _move_lines(
+            order,
+            source=lambda line: Slot(Position.COMMITTED, line.channel),
+            target=None,
+            reason=StockMove.Reason.SHIPMENT,
+            user=user,
+        )
+        notifications.order_shipped(order)
+    return order
+
+
+def record_delivery(*, order: Order, user=None, note: str = "") -> Order:
+    with transaction.atomic():
+        _advance(order, S.DELIVERED, OrderEvent.Kind.DELIVERED, user=user, note=note)
+    return order
+
+
+def record_return(*, order: Order, user=None, note: str = "") -> Order:
+    """The parcel came back: its units re-enter stock in quality control, to be checked before sale."""
+    with transaction.atomic():
+        _advance(order, S.RETURNED, OrderEvent.Kind.RETURNED, user=user, note=note)
+        _move_lines(
+            order,
+            source=None,
+            target=lambda line: Slot(Position.QUALITY_CONTROL),
+            reason=StockMove.Reason.RETURN,
+            user=user,
+        )
+    return order
+
+
+def cancel_order(*, order: Order, reason: str, user=None, note: str = "") -> Order:
+    """Cancel before shipping. The units go back on sale — unless the seller had none to send."""
+    if reason not in CancelReason.values:
+        raise InvalidTransition(_("Choose why the order is cancelled."))
+    with transaction.atomic():
+        _advance(order, S.CANCELLED, OrderEvent.Kind.CANCELLED, user=user, cancel_reason=reason, note=note)
+        back_on_sale = reason != CancelReason.SELLER_NO_STOCK
+        _move_lines(
+            order,
+            source=lambda line: Slot(Position.COMMITTED, line.channel),
+            target=(lambda line: Slot(Position.AVAILABLE, line.channel)) if back_on_sale else None,
+            reason=StockMove.Reason.CANCEL,
+            user=user,
+        )
+    return order
+
+
+def expire_unpaid_orders(*, now=None) -> int:
+    """Cancel every order still unpaid after its pay-by time, giving its stock back; return how many."""
+    count = 0
+    for order in Order.objects.filter(status=S.AWAITING_PAYMENT, pay_by__lt=now or timezone.now()):
+        try:
+            cancel_order(order=order, reason=CancelReason.PAYMENT_EXPIRED)
+            count += 1
+        except InvalidTransition:
+            continue  # paid or cancelled a moment ago
+    return count
