@@ -20,6 +20,7 @@ from sambung.catalog.products import save_product, save_sku
 from sambung.demo.drawing import draw_coffee, draw_ikat
 from sambung.inventory.stock import receive_stock
 from sambung.lib.regions import get_village
+from sambung.orders.models import ShippingRate
 
 DEMO_PASSWORD = "sambung-demo"  # noqa: S105 — printed on the demo's start page; demo data only
 SIKKA = "53.07"
@@ -136,6 +137,7 @@ def load_demo(*, photo_size: tuple[int, int] = (1200, 900), with_photos: bool = 
             slug: _category(slug, name_id, name_en, pos) for slug, name_id, name_en, pos in CATEGORIES
         }
         cooperative, locations = _cooperative()
+        _payments_and_shipping(cooperative)
         makers = [_maker(cooperative, *row) for row in MAKERS]
         weavers = [m for m in makers if "kopi" not in m.skills]
         products = _sarung_and_selendang(cooperative, categories, rng)
@@ -191,6 +193,38 @@ def _cooperative() -> tuple[Cooperative, dict[str, Location]]:
             cooperative=cooperative, name=name, kind=kind, node=node, village_code=village
         )
     return cooperative, locations
+
+
+# A sample static QRIS built on the public test merchant account: it scans, but pays no real account.
+DEMO_QRIS = (
+    "00020101021126620014COM.GO-JEK.WWW011993600914123456789010210G1234567890303UMI51440014ID.CO.QRIS.WWW"
+    "0215ID10200123456780303UMI5204581253033605802ID5919KOP TENUN NIAN TANA6007MAUMERE61058611362120708TOKO-WEB"
+    "6304AB8B"
+)
+# (courier service, destination zone, first kg, each further kg, days min, days max)
+DEMO_RATES = [
+    ("JNE REG", "53.07", 10_000, 8_000, 1, 2),
+    ("JNE REG", "53", 28_000, 22_000, 2, 4),
+    ("JNE REG", "", 62_000, 48_000, 4, 7),
+    ("POS Kilat Khusus", "53", 24_000, 19_000, 3, 5),
+    ("POS Kilat Khusus", "", 55_000, 42_000, 5, 9),
+]
+
+
+def _payments_and_shipping(cooperative: Cooperative) -> None:
+    if not cooperative.qris_static:
+        cooperative.qris_static = DEMO_QRIS
+        cooperative.bank_name = "Bank NTT"
+        cooperative.bank_account_number = "001.02.03.004567-8"
+        cooperative.bank_account_name = "Koperasi Tenun Nian Tana"
+        cooperative.save()
+    for courier, destination, first_kg, next_kg, days_min, days_max in DEMO_RATES:
+        ShippingRate.objects.get_or_create(
+            cooperative=cooperative,
+            courier=courier,
+            destination=destination,
+            defaults={"first_kg": first_kg, "next_kg": next_kg, "days_min": days_min, "days_max": days_max},
+        )
 
 
 def _maker(cooperative: Cooperative, name: str, village_code: str, shows_name: bool, skills: str) -> Maker:

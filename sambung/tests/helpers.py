@@ -113,3 +113,18 @@ def make_channel(cooperative: Cooperative, **overrides):
     fields = dict(cooperative=cooperative, node=node, kind=Channel.Kind.STALL, name=f"Lapak {next(_counter)}")
     fields.update(overrides)
     return Channel.objects.create(**fields)
+
+
+def make_shipping_rate(cooperative: Cooperative, **overrides):
+    from sambung.orders.models import ShippingRate
+
+    fields = dict(cooperative=cooperative, courier="JNE REG", destination="", first_kg=50_000, next_kg=40_000)
+    fields.update(overrides)
+    return ShippingRate.objects.create(**fields)
+
+
+def make_stock(product: Product, location: Location, quantity: int):
+    """Receive `quantity` units of the product's first SKU for the web store."""
+    from sambung.inventory.stock import receive_stock
+
+    return receive_stock(sku=product.skus.first(), location=location, quantity=quantity)
