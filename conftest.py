@@ -10,6 +10,8 @@ from sambung.tests import helpers
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The real hasher costs ~0.3 s per persona; tests do not need it to be slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The hashed-name manifest exists only after collectstatic; tests render templates without it.
     settings.STORAGES = {
         **settings.STORAGES,

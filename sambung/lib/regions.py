@@ -70,3 +70,9 @@ def village_choices(regency_code: str) -> list[tuple[str, list[tuple[str, str]]]
     for village in villages_in(regency_code):
         groups.setdefault(village.district, []).append((village.code, village.name))
     return list(groups.items())
+
+
+@lru_cache(maxsize=1024)
+def children_of(code: str = "") -> tuple[tuple[str, str], ...]:
+    """Return (code, name) of the regions directly inside `code` ('' = the provinces), ordered by name."""
+    return tuple(sorted(((r.code, r.name) for r in wilayah.list_wilayah(code or None)), key=lambda r: r[1]))
