@@ -5,15 +5,14 @@ import re
 from django import forms
 from django.conf import settings
 from django.db.models import Q
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from sambung.catalog.models import SKU, Category, Cooperative, Location, Maker, Piece, Product
+from sambung.catalog.products import unique_product_slug
 from sambung.lib.money import MAX_PRICE
 from sambung.lib.regions import village_choices
 
 # Leaves room for "-2", "-3"… within the 80 characters of Product.slug.
-SLUG_BASE_LENGTH = 70
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 4})
 
@@ -81,16 +80,6 @@ class MakerForm(forms.ModelForm):
     def __init__(self, *args, cooperative: Cooperative, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["village_code"] = VillageField(regency_code=cooperative.regency_code, label=_("Village"))
-
-
-def unique_product_slug(title: str) -> str:
-    """Return a slug made from the title that no product uses yet (sarung-ikat, sarung-ikat-2, …)."""
-    base = slugify(title)[:SLUG_BASE_LENGTH].strip("-") or "produk"
-    taken = set(Product.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, number = base, 2
-    while slug in taken:
-        slug, number = f"{base}-{number}", number + 1
-    return slug
 
 
 class ProductForm(forms.ModelForm):

@@ -21,7 +21,8 @@ from sambung.catalog.makers import save_maker
 from sambung.catalog.models import SKU, Maker, Photo, Piece, Product
 from sambung.catalog.photos import InvalidPhoto, add_photo, delete_photo
 from sambung.catalog.pieces import save_piece
-from sambung.catalog.products import save_product, save_sku
+from sambung.catalog.products import CatalogError, save_product, save_sku
+from sambung.catalog.queries import visible_makers, visible_pieces
 
 PAGE_SIZE = 50
 require_get_or_post = require_http_methods(["GET", "POST"])
@@ -44,28 +45,6 @@ def posted(request: HttpRequest) -> QueryDict | None:
 
 def page_of(request: HttpRequest, rows: QuerySet) -> Page:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def visible_makers(membership: Membership) -> QuerySet[Maker]:
-    """Makers the member may see: all of the cooperative's, or, for a maker, her own record only."""
-    makers = Maker.objects.filter(cooperative=membership.cooperative)
-    if has_capability(membership, Can.VIEW_MAKERS):
-        return makers
-    if membership.maker_id:
-        return makers.filter(pk=membership.maker_id)
-    return makers.none()
-
-
-def visible_pieces(membership: Membership) -> QuerySet[Piece]:
-    """Pieces the member may see: all of the cooperative's, or, for a maker, her own pieces only."""
-    pieces = Piece.objects.filter(sku__product__cooperative=membership.cooperative).select_related(
-        "sku__product", "maker"
-    )
-    if has_capability(membership, Can.VIEW_CATALOG):
-        return pieces
-    if membership.maker_id:
-        return pieces.filter(maker_id=membership.maker_id)
-    return pieces.none()
 
 
 @login_required
@@ -204,9 +183,13 @@ def edit_product(request: HttpRequest, membership: Membership, product: Product)
     page = {"is_new": product._state.adding, "heading": product.title, "product": product}
     form = ProductForm(posted(request), instance=product, cooperative=membership.cooperative)
     if form.is_valid():
-        product = save_product(product=form.save(commit=False))
-        messages.success(request, _("Product %(title)s saved.") % {"title": product.title})
-        return redirect("office:product_detail", membership.cooperative.slug, product.pk)
+        try:
+            product = save_product(product=form.save(commit=False))
+        except CatalogError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Product %(title)s saved.") % {"title": product.title})
+            return redirect("office:product_detail", membership.cooperative.slug, product.pk)
     return render(request, "office/product_form.html", office_context(membership, form=form, **page))
 
 
@@ -229,9 +212,13 @@ def edit_sku(request: HttpRequest, membership: Membership, sku: SKU) -> HttpResp
     page = {"is_new": sku._state.adding, "heading": sku.code, "sku": sku, "product": sku.product}
     form = SKUForm(posted(request), instance=sku)
     if form.is_valid():
-        sku = save_sku(sku=form.save(commit=False))
-        messages.success(request, _("SKU %(code)s saved.") % {"code": sku.code})
-        return redirect("office:product_detail", membership.cooperative.slug, sku.product_id)
+        try:
+            sku = save_sku(sku=form.save(commit=False))
+        except CatalogError as error:
+            form.add_error("code", str(error))
+        else:
+            messages.success(request, _("SKU %(code)s saved.") % {"code": sku.code})
+            return redirect("office:product_detail", membership.cooperative.slug, sku.product_id)
     return render(request, "office/sku_form.html", office_context(membership, form=form, **page))
 
 
@@ -302,13 +289,17 @@ def piece_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = PieceForm(posted(request), instance=Piece(), cooperative=membership.cooperative, initial=initial)
     if form.is_valid():
         received_at = form.cleaned_data["received_at"]
-        piece = save_piece(piece=form.save(commit=False), received_at=received_at, user=request.user)
-        if received_at:
-            message = _("Piece %(code)s saved and received at %(location)s.")
-            messages.success(request, message % {"code": piece.code, "location": received_at.name})
+        try:
+            piece = save_piece(piece=form.save(commit=False), received_at=received_at, user=request.user)
+        except CatalogError as error:
+            form.add_error(None, str(error))
         else:
-            messages.success(request, _("Piece %(code)s saved.") % {"code": piece.code})
-        return redirect("office:piece_detail", membership.cooperative.slug, piece.pk)
+            if received_at:
+                message = _("Piece %(code)s saved and received at %(location)s.")
+                messages.success(request, message % {"code": piece.code, "location": received_at.name})
+            else:
+                messages.success(request, _("Piece %(code)s saved.") % {"code": piece.code})
+            return redirect("office:piece_detail", membership.cooperative.slug, piece.pk)
     return render(request, "office/piece_form.html", office_context(membership, form=form, piece=None))
 
 
@@ -320,9 +311,13 @@ def piece_edit(request: HttpRequest, slug: str, piece_id) -> HttpResponse:
     heading = piece.code
     form = PieceForm(posted(request), instance=piece, cooperative=membership.cooperative)
     if form.is_valid():
-        piece = save_piece(piece=form.save(commit=False), user=request.user)
-        messages.success(request, _("Piece %(code)s saved.") % {"code": piece.code})
-        return redirect("office:piece_detail", membership.cooperative.slug, piece.pk)
+        try:
+            piece = save_piece(piece=form.save(commit=False), user=request.user)
+        except CatalogError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Piece %(code)s saved.") % {"code": piece.code})
+            return redirect("office:piece_detail", membership.cooperative.slug, piece.pk)
     return render(
         request, "office/piece_form.html", office_context(membership, form=form, piece=piece, heading=heading)
     )
