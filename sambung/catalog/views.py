@@ -23,6 +23,7 @@ from sambung.catalog.photos import InvalidPhoto, add_photo, delete_photo
 from sambung.catalog.pieces import save_piece
 from sambung.catalog.products import CatalogError, save_product, save_sku
 from sambung.catalog.queries import visible_makers, visible_pieces
+from sambung.inventory.queries import stock_rows
 
 PAGE_SIZE = 50
 require_get_or_post = require_http_methods(["GET", "POST"])
@@ -161,6 +162,7 @@ def product_detail(request: HttpRequest, slug: str, product_id) -> HttpResponse:
             unique_sku=product.skus.filter(is_unique=True, is_active=True).first(),
             photos=product.photos.all(),
             piece_count=visible_pieces(membership).filter(sku__product=product).count(),
+            stock=stock_rows(product.skus.all()),
         ),
     )
 
