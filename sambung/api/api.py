@@ -1,0 +1,396 @@
+"""The JSON API, version 1: the public catalogue, and a cooperative's stock and orders for its members.
+
+Mounted at /api/; every path starts with /api/v1/ and the schema is /api/v1/openapi.json. The interactive
+docs page is off: ninja's page loads Swagger UI from a CDN unless `ninja` is an installed app.
+
+Status codes, the same on every cooperative path:
+- 400: a body that is not JSON at all; nothing changed;
+- 401: no valid credentials (no session and no token, or a wrong or revoked token);
+- 403: a signed-in session sent an unsafe method without the CSRF token;
+- 404: the cooperative or order does not exist, the caller is not its member, or the role lacks the right —
+  all three look alike (DESIGN.md §4.8). Seeing stock and orders needs catalogue view rights (manager, hub
+  operator, program viewer); recording an event needs the right for that kind (see EVENT_KINDS_BY_ROLE);
+- 409: the order is not in a state where that step makes sense ({"detail": <message>}); nothing changed;
+- 422: a malformed query or body, with the errors by field; nothing changed.
+"""
+
+from django.conf import settings
+from django.db.models import Prefetch, Sum
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from ninja import NinjaAPI, Query, Router
+from ninja.decorators import decorate_view
+
+from sambung.accounts.access import Can, access_cooperative
+from sambung.accounts.models import Membership, Role
+from sambung.api import schemas
+from sambung.api.auth import STAFF_AUTH
+from sambung.catalog.models import SKU, Location, Photo, Product
+from sambung.inventory.models import Channel, Position, StockLevel
+from sambung.lib.regions import get_village
+from sambung.orders.fulfilment import (
+    InvalidTransition,
+    cancel_order,
+    confirm_payment,
+    record_delivery,
+    record_return,
+    ship_order,
+    start_packing,
+)
+from sambung.orders.models import Order, OrderEvent, OrderLine
+from sambung.storefront.queries import ProductFilters, pieces_on_hand, published_products, search_products
+
+# Until accounts.access names order capabilities, the API keeps the back office's rule here: a hub operator
+# packs, ships and records delivery; payment, returns and cancellations are the manager's.
+EVENT_KINDS_BY_ROLE: dict[str, frozenset[str]] = {
+    Role.MANAGER: frozenset({"paid", "packing", "shipped", "delivered", "returned", "cancelled"}),
+    Role.HUB_OPERATOR: frozenset({"packing", "shipped", "delivered"}),
+}
+# Who sees a buyer's phone, e-mail and address: the people who contact her and ship to her.
+SEES_BUYER_CONTACT = frozenset({Role.MANAGER, Role.HUB_OPERATOR})
+
+api = NinjaAPI(
+    title="Sambung API",
+    version="1",
+    description=__doc__,
+    urls_namespace="api",
+    openapi_url="/v1/openapi.json",
+    docs_url=None,
+)
+catalogue = Router(tags=["catalogue"])
+cooperatives = Router(tags=["cooperatives"], auth=STAFF_AUTH)
+api.add_router("/v1/products", catalogue)
+api.add_router("/v1/cooperatives", cooperatives)
+
+ERRORS = {
+    400: "The body is not JSON. Nothing changed.",
+    401: "No valid session or API token.",
+    403: "A signed-in session sent an unsafe method without its CSRF token.",
+    404: "No such cooperative or order, or not yours to see or change: the two look the same.",
+    409: "The order is not in a state where this step makes sense. Nothing changed.",
+    422: "A malformed query or body; `detail` lists the errors by field. Nothing changed.",
+}
+DETAIL = {"type": "object", "properties": {"detail": {}}, "required": ["detail"]}
+
+
+def errors(*codes: int) -> dict:
+    """Document the error answers an operation gives, each as {"detail": …}."""
+    return {
+        "responses": {
+            code: {"description": ERRORS[code], "content": {"application/json": {"schema": DETAIL}}}
+            for code in codes
+        }
+    }
+
+
+@api.exception_handler(InvalidTransition)
+def invalid_transition(request: HttpRequest, exc: InvalidTransition):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+# -- Catalogue (public) -------------------------------------------------------------------------------------
+
+
+def _photo(request: HttpRequest, photo: Photo) -> dict:
+    return {
+        "thumb": request.build_absolute_uri(photo.thumb.url),
+        "detail": request.build_absolute_uri(photo.detail.url),
+        "alt_id": photo.alt_id,
+        "alt_en": photo.alt_en,
+    }
+
+
+def _village(code: str) -> dict:
+    village = get_village(code)
+    return {"code": code, "name": village.name if village else ""}
+
+
+def _product(request: HttpRequest, product: Product) -> dict:
+    photos = list(product.photos.all())  # prefetched by published_products
+    with translation.override(settings.LANGUAGE_CODE):
+        url = reverse("storefront:product_detail", kwargs={"slug": product.slug})
+    return {
+        "id": product.id,
+        "slug": product.slug,
+        "title_id": product.title_id,
+        "title_en": product.title_en,
+        "category": product.category,
+        "cooperative": product.cooperative,
+        "village": _village(product.village_code),
+        "yarn": product.yarn,
+        "dye": product.dye,
+        "price_from": product.price_from,
+        "available": product.available,
+        "thumbnail": request.build_absolute_uri(photos[0].thumb.url) if photos else None,
+        "url": request.build_absolute_uri(url),
+    }
+
+
+@catalogue.get("", response=schemas.ProductPage, summary="Published products", openapi_extra=errors(422))
+def list_products(request: HttpRequest, query: Query[schemas.ProductQuery]):
+    """Published products, newest first (with `ready`, most in stock first), `limit` at a time."""
+    filters = ProductFilters(
+        q=query.q,
+        category=query.category,
+        cooperative=query.cooperative,
+        region=query.region,
+        min_price=query.min_price,
+        max_price=query.max_price,
+        natural_dye=query.natural_dye,
+        ready=query.ready,
+    )
+    products = search_products(filters)
+    page = products[query.offset : query.offset + query.limit]
+    return {
+        "count": products.count(),
+        "limit": query.limit,
+        "offset": query.offset,
+        "items": [_product(request, product) for product in page],
+    }
+
+
+PRODUCT_DETAIL_FIELDS = (
+    *("story_id", "story_en", "motif", "motif_meaning_id", "motif_meaning_en", "dyes_used"),
+    *("length_cm", "width_cm", "height_cm", "weight_g", "gi_name", "gi_number", "care_id", "care_en"),
+)
+
+
+@catalogue.get("/{slug}", response=schemas.ProductDetail, summary="A product", openapi_extra=errors(404))
+def get_product(request: HttpRequest, slug: str):
+    """A published product with its active SKUs and the pieces the web store can sell now."""
+    product = get_object_or_404(published_products(), slug=slug)
+    pieces = pieces_on_hand(product)
+    return {
+        **_product(request, product),
+        **{field: getattr(product, field) for field in PRODUCT_DETAIL_FIELDS},
+        "photos": [_photo(request, photo) for photo in product.photos.all()],
+        "skus": list(product.skus.filter(is_active=True)),
+        "pieces": [
+            {
+                "id": piece.id,
+                "code": piece.code,
+                "sku": piece.sku.code,
+                "maker": piece.maker.name if piece.maker.shows_name else None,
+                "started_on": piece.started_on,
+                "finished_on": piece.finished_on,
+                "length_cm": piece.length_cm,
+                "width_cm": piece.width_cm,
+                "photos": [_photo(request, photo) for photo in piece.photos.all()],
+            }
+            for piece in pieces
+        ],
+    }
+
+
+# -- A cooperative's stock and orders (members) -------------------------------------------------------------
+
+
+def _member(request: HttpRequest, slug: str) -> Membership:
+    """The caller's membership if it may see the cooperative's stock and orders; else 404."""
+    return access_cooperative(request.auth, slug, Can.VIEW_CATALOG)
+
+
+@cooperatives.get(
+    "/{slug}/stock",
+    response=schemas.StockOut,
+    summary="Stock by SKU and location",
+    openapi_extra=errors(401, 404),
+)
+@decorate_view(never_cache)  # members' answers: no shared cache may keep a copy
+def get_stock(request: HttpRequest, slug: str):
+    """Units of every SKU at every location, by position: available (by channel), reserved, committed, QC."""
+    membership = _member(request, slug)
+    levels = (
+        StockLevel.objects.filter(sku__product__cooperative=membership.cooperative, quantity__gt=0)
+        .values("sku", "location", "channel", "position")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    rows: dict[tuple, dict] = {}
+    for level in levels:
+        row = rows.setdefault(
+            (level["sku"], level["location"]),
+            {
+                "available": {},
+                "reserved": 0,
+                "committed": 0,
+                "quality_control": 0,
+                "incoming": 0,
+                "on_hand": 0,
+            },
+        )
+        row["on_hand"] += level["units"]
+        match level["position"]:
+            case Position.AVAILABLE:
+                row["available"][level["channel"]] = (
+                    row["available"].get(level["channel"], 0) + level["units"]
+                )
+            case Position.RESERVED:
+                row["reserved"] += level["units"]
+            case Position.COMMITTED:
+                row["committed"] += level["units"]
+            case Position.QUALITY_CONTROL:
+                row["quality_control"] += level["units"]
+    skus = SKU.objects.select_related("product").in_bulk({sku for sku, _ in rows})
+    locations = Location.objects.in_bulk({location for _, location in rows})
+    channels = Channel.objects.in_bulk({c for row in rows.values() for c in row["available"]})
+    items = []
+    for (sku_id, location_id), row in rows.items():
+        sku, location = skus[sku_id], locations[location_id]
+        items.append(
+            {
+                **row,
+                "sku": {
+                    "id": sku.id,
+                    "code": sku.code,
+                    "product_slug": sku.product.slug,
+                    "product_title": sku.product.title_id,
+                },
+                "location": location,
+                "available": [
+                    {"channel": channels[channel_id], "quantity": quantity}
+                    for channel_id, quantity in sorted(
+                        row["available"].items(), key=lambda c: channels[c[0]].name
+                    )
+                ],
+            }
+        )
+    items.sort(key=lambda item: (item["sku"]["product_title"], item["sku"]["code"], item["location"].name))
+    return {"cooperative": membership.cooperative.slug, "items": items}
+
+
+def _summary(order: Order, membership: Membership) -> dict:
+    sees_contact = membership.role in SEES_BUYER_CONTACT
+    return {
+        "code": order.code,
+        "status": order.status,
+        "created_at": order.created_at,
+        "ship_by": order.promised_ship_by,
+        "pay_by": order.pay_by,
+        "subtotal": order.subtotal,
+        "shipping_cost": order.shipping_cost,
+        "total": order.total,
+        "amount_due": order.amount_due,
+        "payment_method": order.payment_method,
+        "buyer": {
+            "name": order.buyer_name,
+            "phone": order.buyer_phone if sees_contact else None,
+            "email": order.buyer_email if sees_contact else None,
+        },
+    }
+
+
+def _detail(order: Order, membership: Membership) -> dict:
+    sees_contact = membership.role in SEES_BUYER_CONTACT
+    address = {
+        "street": order.address,
+        "village": _village(order.village_code),
+        "postal_code": order.postal_code,
+    }
+    return {
+        **_summary(order, membership),
+        "courier_service": order.shipping_rate.courier,
+        "shipping_weight_kg": order.shipping_weight_kg,
+        "unique_code": order.unique_code,
+        "address": address if sees_contact else None,
+        "lines": [
+            {
+                "sku": line.sku.code,
+                "piece": line.piece.code if line.piece else None,
+                "title": line.title,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "line_total": line.line_total,
+                "ship_by": line.promised_ship_by,
+                "location": line.location.name,
+            }
+            for line in order.lines.all()
+        ],
+        "events": [
+            {
+                "kind": event.kind,
+                "created_at": event.created_at,
+                "courier": event.courier,
+                "tracking_number": event.tracking_number,
+                "cancel_reason": event.cancel_reason,
+                "note": event.note,
+                "actor": event.actor.get_username() if event.actor else None,
+            }
+            for event in order.events.all()
+        ],
+    }
+
+
+def _order(membership: Membership, code: str) -> Order:
+    """The cooperative's order with this code, with everything its detail shows; else 404."""
+    orders = Order.objects.filter(cooperative=membership.cooperative).select_related("shipping_rate")
+    orders = orders.prefetch_related(
+        Prefetch("lines", OrderLine.objects.select_related("sku", "piece", "location").order_by("pk")),
+        Prefetch("events", OrderEvent.objects.select_related("actor").order_by("created_at", "pk")),
+    )
+    return get_object_or_404(orders, code=code.strip().upper())
+
+
+@cooperatives.get(
+    "/{slug}/orders", response=schemas.OrderPage, summary="Orders", openapi_extra=errors(401, 404, 422)
+)
+@decorate_view(never_cache)
+def list_orders(request: HttpRequest, slug: str, query: Query[schemas.OrderQuery]):
+    """The cooperative's orders, newest first, optionally of one status, `limit` at a time."""
+    membership = _member(request, slug)
+    orders = Order.objects.filter(cooperative=membership.cooperative).order_by("-created_at", "-pk")
+    if query.status:
+        orders = orders.filter(status=query.status)
+    page = orders[query.offset : query.offset + query.limit]
+    return {
+        "count": orders.count(),
+        "limit": query.limit,
+        "offset": query.offset,
+        "items": [_summary(order, membership) for order in page],
+    }
+
+
+@cooperatives.get(
+    "/{slug}/orders/{code}", response=schemas.OrderDetail, summary="An order", openapi_extra=errors(401, 404)
+)
+@decorate_view(never_cache)
+def get_order(request: HttpRequest, slug: str, code: str):
+    """An order with its lines and every event so far."""
+    membership = _member(request, slug)
+    return _detail(_order(membership, code), membership)
+
+
+@cooperatives.post(
+    "/{slug}/orders/{code}/events",
+    response={201: schemas.OrderDetail},
+    summary="Record a fulfilment step",
+    openapi_extra=errors(400, 401, 403, 404, 409, 422),
+)
+@decorate_view(never_cache)
+def post_order_event(request: HttpRequest, slug: str, code: str, event: schemas.EventIn):
+    """Record payment, packing, shipping, delivery, a return or a cancellation; answer the updated order.
+
+    A manager records every kind; a hub operator packing, shipped and delivered; anyone else gets 404.
+    """
+    membership = _member(request, slug)
+    if event.kind not in EVENT_KINDS_BY_ROLE.get(membership.role, frozenset()):
+        raise Http404
+    order = _order(membership, code)
+    user = request.auth
+    match event.kind:
+        case "paid":
+            confirm_payment(order=order, user=user, note=event.note)
+        case "packing":
+            start_packing(order=order, user=user)
+        case "shipped":
+            ship_order(order=order, courier=event.courier, tracking_number=event.tracking_number, user=user)
+        case "delivered":
+            record_delivery(order=order, user=user, note=event.note)
+        case "returned":
+            record_return(order=order, user=user, note=event.note)
+        case "cancelled":
+            cancel_order(order=order, reason=event.cancel_reason, user=user, note=event.note)
+    return _detail(_order(membership, code), membership)
