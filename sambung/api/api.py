@@ -15,7 +15,7 @@ Status codes, the same on every cooperative path:
 """
 
 from django.conf import settings
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -28,8 +28,9 @@ from sambung.accounts.access import Can, access_cooperative
 from sambung.accounts.models import Membership, Role
 from sambung.api import schemas
 from sambung.api.auth import STAFF_AUTH
-from sambung.catalog.models import SKU, Location, Photo, Product
-from sambung.inventory.models import Channel, Position, StockLevel
+from sambung.catalog.models import SKU, Photo, Product
+from sambung.inventory.models import Channel
+from sambung.inventory.queries import stock_rows
 from sambung.lib.regions import get_village
 from sambung.orders.fulfilment import (
     InvalidTransition,
@@ -201,64 +202,32 @@ def _member(request: HttpRequest, slug: str) -> Membership:
 )
 @decorate_view(never_cache)  # members' answers: no shared cache may keep a copy
 def get_stock(request: HttpRequest, slug: str):
-    """Units of every SKU at every location, by position: available (by channel), reserved, committed, QC."""
+    """Units of every SKU at every location that ever held it: available (by channel), reserved, committed, QC."""
     membership = _member(request, slug)
-    levels = (
-        StockLevel.objects.filter(sku__product__cooperative=membership.cooperative, quantity__gt=0)
-        .values("sku", "location", "channel", "position")
-        .annotate(units=Sum("quantity"))
-        .order_by()
-    )
-    rows: dict[tuple, dict] = {}
-    for level in levels:
-        row = rows.setdefault(
-            (level["sku"], level["location"]),
-            {
-                "available": {},
-                "reserved": 0,
-                "committed": 0,
-                "quality_control": 0,
-                "incoming": 0,
-                "on_hand": 0,
+    cooperative = membership.cooperative
+    channels = {channel.name: channel for channel in Channel.objects.filter(cooperative=cooperative)}
+    items = [
+        {
+            "sku": {
+                "id": row.sku.id,
+                "code": row.sku.code,
+                "product_slug": row.sku.product.slug,
+                "product_title": row.sku.product.title_id,
             },
-        )
-        row["on_hand"] += level["units"]
-        match level["position"]:
-            case Position.AVAILABLE:
-                row["available"][level["channel"]] = (
-                    row["available"].get(level["channel"], 0) + level["units"]
-                )
-            case Position.RESERVED:
-                row["reserved"] += level["units"]
-            case Position.COMMITTED:
-                row["committed"] += level["units"]
-            case Position.QUALITY_CONTROL:
-                row["quality_control"] += level["units"]
-    skus = SKU.objects.select_related("product").in_bulk({sku for sku, _ in rows})
-    locations = Location.objects.in_bulk({location for _, location in rows})
-    channels = Channel.objects.in_bulk({c for row in rows.values() for c in row["available"]})
-    items = []
-    for (sku_id, location_id), row in rows.items():
-        sku, location = skus[sku_id], locations[location_id]
-        items.append(
-            {
-                **row,
-                "sku": {
-                    "id": sku.id,
-                    "code": sku.code,
-                    "product_slug": sku.product.slug,
-                    "product_title": sku.product.title_id,
-                },
-                "location": location,
-                "available": [
-                    {"channel": channels[channel_id], "quantity": quantity}
-                    for channel_id, quantity in sorted(
-                        row["available"].items(), key=lambda c: channels[c[0]].name
-                    )
-                ],
-            }
-        )
-    items.sort(key=lambda item: (item["sku"]["product_title"], item["sku"]["code"], item["location"].name))
+            "location": row.location,
+            "available": [
+                {"channel": channels[name], "quantity": quantity}
+                for name, quantity in sorted(row.available.items())
+                if quantity
+            ],
+            "reserved": row.reserved,
+            "committed": row.committed,
+            "quality_control": row.quality_control,
+            "incoming": row.incoming,
+            "on_hand": row.on_hand,
+        }
+        for row in stock_rows(SKU.objects.filter(product__cooperative=cooperative).select_related("product"))
+    ]
     return {"cooperative": membership.cooperative.slug, "items": items}
 
 
