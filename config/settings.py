@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "sambung.inventory",
     "sambung.orders",
     "sambung.storefront",
+    "sambung.api",
     "sambung.demo",
 ]
 

@@ -3,10 +3,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from sambung.api.api import api
 from sambung.storefront.views import serve_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
 ]
 if settings.SERVE_MEDIA:
     urlpatterns.append(

@@ -1,23 +1,14 @@
-"""Fixtures for the API's tests: the app installed (until config/settings.py lists it), a shop with an order."""
+"""Fixtures for the API's tests: a shop with an order, and clients for each persona."""
 
 import pytest
-from django.apps import apps
-from django.conf import settings
+from django.test import Client
 
-# The ApiToken table must exist when pytest-django creates the test database, which happens after collection;
-# this runs during collection. Once "sambung.api" is in INSTALLED_APPS this does nothing.
-if "sambung.api" not in settings.INSTALLED_APPS:
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "sambung.api"]
-    apps.set_installed_apps(settings.INSTALLED_APPS)
-
-from django.test import Client  # noqa: E402
-
-from sambung.accounts.models import Role  # noqa: E402
-from sambung.api.auth import create_api_token  # noqa: E402
-from sambung.orders.cart import PricedLine  # noqa: E402
-from sambung.orders.checkout import Buyer, place_order, start_checkout  # noqa: E402
-from sambung.orders.models import Order  # noqa: E402
-from sambung.tests import helpers  # noqa: E402
+from sambung.accounts.models import Role
+from sambung.api.auth import create_api_token
+from sambung.orders.cart import PricedLine
+from sambung.orders.checkout import Buyer, place_order, start_checkout
+from sambung.orders.models import Order
+from sambung.tests import helpers
 
 BUYER = Buyer(
     name="Ani Wulandari",
@@ -26,12 +17,6 @@ BUYER = Buyer(
     address="Jl. Melati 5",
     village_code=helpers.NITA_VILLAGE,
 )
-
-
-@pytest.fixture(autouse=True)
-def _api_urls_and_fast_passwords(settings):
-    settings.ROOT_URLCONF = "sambung.api.tests.urls"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def place(cooperative, lines, rate) -> Order:
