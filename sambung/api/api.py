@@ -245,7 +245,8 @@ def _summary(order: Order, membership: Membership) -> dict:
         "amount_due": order.amount_due,
         "payment_method": order.payment_method,
         "buyer": {
-            "name": order.buyer_name,
+            # A program viewer sees the trade, not the people: no buyer's name, phone or e-mail.
+            "name": order.buyer_name if sees_contact else None,
             "phone": order.buyer_phone if sees_contact else None,
             "email": order.buyer_email if sees_contact else None,
         },

@@ -179,7 +179,7 @@ class StockOut(Schema):
 
 
 class BuyerOut(Schema):
-    name: str
+    name: str | None = Field(description="Only for a manager or a hub operator.")
     phone: str | None = Field(description="Only for a manager or a hub operator.")
     email: str | None = Field(description="Only for a manager or a hub operator.")
 
