@@ -19,5 +19,6 @@ urlpatterns += i18n_patterns(
     path("", include("sambung.storefront.urls")),
     path("akun/", include("sambung.accounts.urls")),
     path("kelola/", include("sambung.catalog.urls")),
+    path("kelola/", include("sambung.orders.urls")),
     prefix_default_language=False,
 )

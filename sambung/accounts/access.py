@@ -20,14 +20,31 @@ class Can(StrEnum):
     CHANGE_CATALOG = "change_catalog"
     CHANGE_MAKERS = "change_makers"
     CHANGE_PIECES = "change_pieces"
+    VIEW_ORDERS = "view_orders"
+    VIEW_BUYERS = "view_buyers"  # name, phone and street address: personal data (UU PDP)
+    FULFIL_ORDERS = "fulfil_orders"  # packing slip, start packing, ship, record delivery
+    MANAGE_ORDERS = "manage_orders"  # confirm payment, cancel, record a return, invoice
+    CHANGE_SALES_SETTINGS = "change_sales_settings"  # QRIS, bank account, shipping rates
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.MANAGER: frozenset(Can),
-    Role.HUB_OPERATOR: frozenset({Can.VIEW_OFFICE, Can.VIEW_CATALOG, Can.VIEW_MAKERS, Can.CHANGE_PIECES}),
+    # It is the hub that receives pieces, packs parcels and hands them to the courier.
+    Role.HUB_OPERATOR: frozenset(
+        {
+            Can.VIEW_OFFICE,
+            Can.VIEW_CATALOG,
+            Can.VIEW_MAKERS,
+            Can.CHANGE_PIECES,
+            Can.VIEW_ORDERS,
+            Can.VIEW_BUYERS,
+            Can.FULFIL_ORDERS,
+        }
+    ),  # fmt: skip
     # A maker sees her own pieces only; the views narrow the rows to her.
     Role.MAKER: frozenset({Can.VIEW_OFFICE}),
-    Role.PROGRAM_VIEWER: frozenset({Can.VIEW_OFFICE, Can.VIEW_CATALOG, Can.VIEW_MAKERS}),
+    # A program sees producers and sales by village and district, not the buyers' contact details.
+    Role.PROGRAM_VIEWER: frozenset({Can.VIEW_OFFICE, Can.VIEW_CATALOG, Can.VIEW_MAKERS, Can.VIEW_ORDERS}),
 }
 
 

@@ -9,7 +9,7 @@ Status codes, the same on every cooperative path:
 - 403: a signed-in session sent an unsafe method without the CSRF token;
 - 404: the cooperative or order does not exist, the caller is not its member, or the role lacks the right —
   all three look alike (DESIGN.md §4.8). Seeing stock and orders needs catalogue view rights (manager, hub
-  operator, program viewer); recording an event needs the right for that kind (see EVENT_KINDS_BY_ROLE);
+  operator, program viewer); recording an event needs the right for that kind (see EVENT_CAPABILITY);
 - 409: the order is not in a state where that step makes sense ({"detail": <message>}); nothing changed;
 - 422: a malformed query or body, with the errors by field; nothing changed.
 """
@@ -24,8 +24,8 @@ from django.views.decorators.cache import never_cache
 from ninja import NinjaAPI, Query, Router
 from ninja.decorators import decorate_view
 
-from sambung.accounts.access import Can, access_cooperative
-from sambung.accounts.models import Membership, Role
+from sambung.accounts.access import Can, access_cooperative, has_capability
+from sambung.accounts.models import Membership
 from sambung.api import schemas
 from sambung.api.auth import STAFF_AUTH
 from sambung.catalog.models import SKU, Photo, Product
@@ -44,14 +44,15 @@ from sambung.orders.fulfilment import (
 from sambung.orders.models import Order, OrderEvent, OrderLine
 from sambung.storefront.queries import ProductFilters, pieces_on_hand, published_products, search_products
 
-# Until accounts.access names order capabilities, the API keeps the back office's rule here: a hub operator
-# packs, ships and records delivery; payment, returns and cancellations are the manager's.
-EVENT_KINDS_BY_ROLE: dict[str, frozenset[str]] = {
-    Role.MANAGER: frozenset({"paid", "packing", "shipped", "delivered", "returned", "cancelled"}),
-    Role.HUB_OPERATOR: frozenset({"packing", "shipped", "delivered"}),
+# Which capability each event kind needs: the hub packs and ships; the manager handles money and exceptions.
+EVENT_CAPABILITY: dict[str, Can] = {
+    "packing": Can.FULFIL_ORDERS,
+    "shipped": Can.FULFIL_ORDERS,
+    "delivered": Can.FULFIL_ORDERS,
+    "paid": Can.MANAGE_ORDERS,
+    "returned": Can.MANAGE_ORDERS,
+    "cancelled": Can.MANAGE_ORDERS,
 }
-# Who sees a buyer's phone, e-mail and address: the people who contact her and ship to her.
-SEES_BUYER_CONTACT = frozenset({Role.MANAGER, Role.HUB_OPERATOR})
 
 api = NinjaAPI(
     title="Sambung API",
@@ -189,9 +190,9 @@ def get_product(request: HttpRequest, slug: str):
 # -- A cooperative's stock and orders (members) -------------------------------------------------------------
 
 
-def _member(request: HttpRequest, slug: str) -> Membership:
-    """The caller's membership if it may see the cooperative's stock and orders; else 404."""
-    return access_cooperative(request.auth, slug, Can.VIEW_CATALOG)
+def _member(request: HttpRequest, slug: str, can: Can) -> Membership:
+    """The caller's membership if its role allows `can` in the cooperative; else 404."""
+    return access_cooperative(request.auth, slug, can)
 
 
 @cooperatives.get(
@@ -203,7 +204,7 @@ def _member(request: HttpRequest, slug: str) -> Membership:
 @decorate_view(never_cache)  # members' answers: no shared cache may keep a copy
 def get_stock(request: HttpRequest, slug: str):
     """Units of every SKU at every location that ever held it: available (by channel), reserved, committed, QC."""
-    membership = _member(request, slug)
+    membership = _member(request, slug, Can.VIEW_CATALOG)
     cooperative = membership.cooperative
     channels = {channel.name: channel for channel in Channel.objects.filter(cooperative=cooperative)}
     items = [
@@ -232,7 +233,7 @@ def get_stock(request: HttpRequest, slug: str):
 
 
 def _summary(order: Order, membership: Membership) -> dict:
-    sees_contact = membership.role in SEES_BUYER_CONTACT
+    sees_contact = has_capability(membership, Can.VIEW_BUYERS)
     return {
         "code": order.code,
         "status": order.status,
@@ -254,7 +255,7 @@ def _summary(order: Order, membership: Membership) -> dict:
 
 
 def _detail(order: Order, membership: Membership) -> dict:
-    sees_contact = membership.role in SEES_BUYER_CONTACT
+    sees_contact = has_capability(membership, Can.VIEW_BUYERS)
     address = {
         "street": order.address,
         "village": _village(order.village_code),
@@ -310,7 +311,7 @@ def _order(membership: Membership, code: str) -> Order:
 @decorate_view(never_cache)
 def list_orders(request: HttpRequest, slug: str, query: Query[schemas.OrderQuery]):
     """The cooperative's orders, newest first, optionally of one status, `limit` at a time."""
-    membership = _member(request, slug)
+    membership = _member(request, slug, Can.VIEW_ORDERS)
     orders = Order.objects.filter(cooperative=membership.cooperative).order_by("-created_at", "-pk")
     if query.status:
         orders = orders.filter(status=query.status)
@@ -329,7 +330,7 @@ def list_orders(request: HttpRequest, slug: str, query: Query[schemas.OrderQuery
 @decorate_view(never_cache)
 def get_order(request: HttpRequest, slug: str, code: str):
     """An order with its lines and every event so far."""
-    membership = _member(request, slug)
+    membership = _member(request, slug, Can.VIEW_ORDERS)
     return _detail(_order(membership, code), membership)
 
 
@@ -345,8 +346,8 @@ def post_order_event(request: HttpRequest, slug: str, code: str, event: schemas.
 
     A manager records every kind; a hub operator packing, shipped and delivered; anyone else gets 404.
     """
-    membership = _member(request, slug)
-    if event.kind not in EVENT_KINDS_BY_ROLE.get(membership.role, frozenset()):
+    membership = _member(request, slug, Can.VIEW_ORDERS)
+    if not has_capability(membership, EVENT_CAPABILITY[event.kind]):
         raise Http404
     order = _order(membership, code)
     user = request.auth

@@ -24,6 +24,7 @@ from sambung.catalog.pieces import save_piece
 from sambung.catalog.products import CatalogError, save_product, save_sku
 from sambung.catalog.queries import visible_makers, visible_pieces
 from sambung.inventory.queries import stock_rows
+from sambung.orders.models import OrderStatus
 
 PAGE_SIZE = 50
 require_get_or_post = require_http_methods(["GET", "POST"])
@@ -67,6 +68,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         context["maker_count"] = cooperative.makers.filter(is_active=True).count()
     if has_capability(membership, Can.VIEW_CATALOG):
         context["product_count"] = cooperative.products.count()
+    if has_capability(membership, Can.VIEW_ORDERS):
+        open_statuses = [OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, OrderStatus.PACKING]
+        context["open_order_count"] = cooperative.orders.filter(status__in=open_statuses).count()
     return render(request, "office/dashboard.html", context)
 
 

@@ -1,13 +1,12 @@
 """The orders back office: orders and their steps, packing slips and invoices, payment and shipping settings.
 
-Every view authorizes with `access_orders` (a missing order, another cooperative's order and a role without the
+Every view authorizes with `access_cooperative` (a missing order, another cooperative's order and a role without the
 capability all answer 404), parses with a form, calls one writer of fulfilment, payments or shipping_rates and
 redirects with a message (POST-redirect-GET).
 """
 
 import re
 from collections.abc import Callable
-from enum import StrEnum
 from urllib.parse import quote
 
 from django import forms
@@ -15,15 +14,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from lokal.qris import parse_qris
 
-from sambung.accounts.access import Can, access_cooperative
-from sambung.accounts.models import Membership, Role
+from sambung.accounts.access import Can, access_cooperative, has_capability
+from sambung.accounts.models import Membership
 from sambung.catalog.models import Cooperative
 from sambung.catalog.views import office_context, page_of, posted, require_get_or_post
 from sambung.lib.qris import InvalidQris, qris_svg
@@ -43,46 +42,6 @@ from sambung.orders.shipping_rates import InvalidShippingRate, deactivate_shippi
 
 S = OrderStatus
 NOT_YET_SHIPPED = {S.AWAITING_PAYMENT, S.PAID, S.PACKING}
-
-
-class OrderCan(StrEnum):
-    """What a role may do with orders; to move into accounts.access.Can (the names are the same)."""
-
-    VIEW_ORDERS = "view_orders"
-    VIEW_BUYERS = "view_buyers"  # name, phone and street address: personal data (UU PDP)
-    FULFIL_ORDERS = "fulfil_orders"  # packing slip, start packing, ship, record delivery
-    MANAGE_ORDERS = "manage_orders"  # confirm payment, cancel, record a return, invoice
-    CHANGE_SALES_SETTINGS = "change_sales_settings"  # QRIS, bank account, shipping rates
-
-
-ORDER_CAPABILITIES: dict[str, frozenset[OrderCan]] = {
-    Role.MANAGER: frozenset(OrderCan),
-    # It is the hub that packs and hands parcels to the courier.
-    Role.HUB_OPERATOR: frozenset({OrderCan.VIEW_ORDERS, OrderCan.VIEW_BUYERS, OrderCan.FULFIL_ORDERS}),
-    # A program sees sales by village and district, not the buyers' contact details.
-    Role.PROGRAM_VIEWER: frozenset({OrderCan.VIEW_ORDERS}),
-    Role.MAKER: frozenset(),
-}
-
-
-def has_order_capability(membership: Membership, can: OrderCan) -> bool:
-    return can in ORDER_CAPABILITIES.get(membership.role, frozenset())
-
-
-def access_orders(user, slug: str, can: OrderCan) -> Membership:
-    """Return the user's membership in the cooperative if the role allows `can`, else raise Http404."""
-    membership = access_cooperative(user, slug, Can.VIEW_OFFICE)
-    if not has_order_capability(membership, can):
-        raise Http404
-    return membership
-
-
-def orders_context(membership: Membership, **context) -> dict:
-    return office_context(
-        membership,
-        orders_can={can.value: has_order_capability(membership, can) for can in OrderCan},
-        **context,
-    )
 
 
 def cooperative_order(membership: Membership, code: str) -> Order:
@@ -118,7 +77,7 @@ def whatsapp_url(order: Order) -> str:
 @login_required
 @require_safe
 def order_list(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.VIEW_ORDERS)
+    membership = access_cooperative(request.user, slug, Can.VIEW_ORDERS)
     orders = Order.objects.filter(cooperative=membership.cooperative).order_by("-created_at", "-pk")
     form = OrderFilterForm(request.GET or None)
     if form.is_valid():
@@ -126,7 +85,7 @@ def order_list(request: HttpRequest, slug: str) -> HttpResponse:
             orders = orders.filter(status=form.cleaned_data["status"])
         if query := form.cleaned_data["q"].strip():
             matches = Q(code__iexact=query)
-            if has_order_capability(membership, OrderCan.VIEW_BUYERS):
+            if has_capability(membership, Can.VIEW_BUYERS):
                 matches |= Q(buyer_name__icontains=query)
             orders = orders.filter(matches)
     page = page_of(request, orders)
@@ -139,20 +98,20 @@ def order_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "orders/office/order_list.html",
-        orders_context(membership, form=form, page=page, query=query.urlencode()),
+        office_context(membership, form=form, page=page, query=query.urlencode()),
     )
 
 
 @login_required
 @require_safe
 def order_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.VIEW_ORDERS)
+    membership = access_cooperative(request.user, slug, Can.VIEW_ORDERS)
     order = cooperative_order(membership, code)
     next_steps = fulfilment.NEXT[order.status]
-    fulfils = has_order_capability(membership, OrderCan.FULFIL_ORDERS)
-    manages = has_order_capability(membership, OrderCan.MANAGE_ORDERS)
-    shows_buyer = has_order_capability(membership, OrderCan.VIEW_BUYERS)
-    context = orders_context(
+    fulfils = has_capability(membership, Can.FULFIL_ORDERS)
+    manages = has_capability(membership, Can.MANAGE_ORDERS)
+    shows_buyer = has_capability(membership, Can.VIEW_BUYERS)
+    context = office_context(
         membership,
         order=order,
         lines=order.lines.select_related("piece", "location", "sku").order_by("title"),
@@ -179,13 +138,13 @@ def take_step(
     slug: str,
     code: str,
     *,
-    can: OrderCan,
+    can: Can,
     form_class: type[forms.Form],
     step: Callable[..., Order],
     done: str,
 ) -> HttpResponse:
     """Parse the posted form, call one fulfilment function, and go back to the order with a message."""
-    membership = access_orders(request.user, slug, can)
+    membership = access_cooperative(request.user, slug, can)
     order = cooperative_order(membership, code)
     form = form_class(request.POST)
     if not form.is_valid():
@@ -209,7 +168,7 @@ def confirm_payment(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         request,
         slug,
         code,
-        can=OrderCan.MANAGE_ORDERS,
+        can=Can.MANAGE_ORDERS,
         form_class=NoteForm,
         step=fulfilment.confirm_payment,
         done=_("Payment for %(code)s confirmed."),
@@ -223,7 +182,7 @@ def start_packing(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         request,
         slug,
         code,
-        can=OrderCan.FULFIL_ORDERS,
+        can=Can.FULFIL_ORDERS,
         form_class=forms.Form,
         step=fulfilment.start_packing,
         done=_("%(code)s is being packed."),
@@ -237,7 +196,7 @@ def ship_order(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         request,
         slug,
         code,
-        can=OrderCan.FULFIL_ORDERS,
+        can=Can.FULFIL_ORDERS,
         form_class=ShipForm,
         step=fulfilment.ship_order,
         done=_("%(code)s shipped with %(courier)s, tracking number %(tracking_number)s."),
@@ -251,7 +210,7 @@ def record_delivery(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         request,
         slug,
         code,
-        can=OrderCan.FULFIL_ORDERS,
+        can=Can.FULFIL_ORDERS,
         form_class=NoteForm,
         step=fulfilment.record_delivery,
         done=_("%(code)s recorded as delivered."),
@@ -265,7 +224,7 @@ def record_return(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         request,
         slug,
         code,
-        can=OrderCan.MANAGE_ORDERS,
+        can=Can.MANAGE_ORDERS,
         form_class=NoteForm,
         step=fulfilment.record_return,
         done=_("%(code)s recorded as returned: its items wait in quality control."),
@@ -279,7 +238,7 @@ def cancel_order(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         request,
         slug,
         code,
-        can=OrderCan.MANAGE_ORDERS,
+        can=Can.MANAGE_ORDERS,
         form_class=CancelForm,
         step=fulfilment.cancel_order,
         done=_("%(code)s cancelled."),
@@ -300,7 +259,7 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_safe
 def packing_slip(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.FULFIL_ORDERS)
+    membership = access_cooperative(request.user, slug, Can.FULFIL_ORDERS)
     order = cooperative_order(membership, code)
     return pdf_response(documents.packing_slip_pdf(order), f"slip-{order.code}.pdf")
 
@@ -308,7 +267,7 @@ def packing_slip(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 @login_required
 @require_safe
 def invoice(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.MANAGE_ORDERS)
+    membership = access_cooperative(request.user, slug, Can.MANAGE_ORDERS)
     order = cooperative_order(membership, code)
     return pdf_response(documents.invoice_pdf(order), f"invoice-{order.code}.pdf")
 
@@ -319,7 +278,7 @@ def invoice(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 @login_required
 @require_get_or_post
 def payment_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.CHANGE_SALES_SETTINGS)
+    membership = access_cooperative(request.user, slug, Can.CHANGE_SALES_SETTINGS)
     # A copy for the form: a refused input must not show up as the cooperative's saved details.
     form = PaymentSettingsForm(
         posted(request), instance=Cooperative.objects.get(pk=membership.cooperative.pk)
@@ -337,7 +296,7 @@ def payment_settings(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "orders/office/payment_settings.html",
-        orders_context(
+        office_context(
             membership,
             form=form,
             qris=qris,
@@ -349,7 +308,7 @@ def payment_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_safe
 def shipping_rate_list(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.CHANGE_SALES_SETTINGS)
+    membership = access_cooperative(request.user, slug, Can.CHANGE_SALES_SETTINGS)
     rates = list(
         ShippingRate.objects.filter(cooperative=membership.cooperative).order_by(
             "-is_active", "courier", "destination"
@@ -357,20 +316,20 @@ def shipping_rate_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
     for rate in rates:
         rate.zone_name = region_name(rate.destination) if rate.destination else ""
-    return render(request, "orders/office/shipping_rate_list.html", orders_context(membership, rates=rates))
+    return render(request, "orders/office/shipping_rate_list.html", office_context(membership, rates=rates))
 
 
 @login_required
 @require_get_or_post
 def shipping_rate_create(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.CHANGE_SALES_SETTINGS)
+    membership = access_cooperative(request.user, slug, Can.CHANGE_SALES_SETTINGS)
     return edit_shipping_rate(request, membership, ShippingRate(cooperative=membership.cooperative))
 
 
 @login_required
 @require_get_or_post
 def shipping_rate_edit(request: HttpRequest, slug: str, rate_id) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.CHANGE_SALES_SETTINGS)
+    membership = access_cooperative(request.user, slug, Can.CHANGE_SALES_SETTINGS)
     rate = get_object_or_404(ShippingRate, pk=rate_id, cooperative=membership.cooperative)
     return edit_shipping_rate(request, membership, rate)
 
@@ -388,14 +347,14 @@ def edit_shipping_rate(request: HttpRequest, membership: Membership, rate: Shipp
             messages.success(request, _("Shipping rate %(rate)s saved.") % {"rate": rate})
             return redirect("orders_office:shipping_rate_list", membership.cooperative.slug)
     return render(
-        request, "orders/office/shipping_rate_form.html", orders_context(membership, form=form, **page)
+        request, "orders/office/shipping_rate_form.html", office_context(membership, form=form, **page)
     )
 
 
 @login_required
 @require_POST
 def shipping_rate_deactivate(request: HttpRequest, slug: str, rate_id) -> HttpResponse:
-    membership = access_orders(request.user, slug, OrderCan.CHANGE_SALES_SETTINGS)
+    membership = access_cooperative(request.user, slug, Can.CHANGE_SALES_SETTINGS)
     rate = get_object_or_404(ShippingRate, pk=rate_id, cooperative=membership.cooperative)
     deactivate_shipping_rate(rate=rate)
     messages.success(request, _("Shipping rate %(rate)s is no longer offered at checkout.") % {"rate": rate})

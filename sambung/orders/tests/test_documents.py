@@ -20,8 +20,6 @@ from sambung.orders.tests.test_office_orders import (  # noqa: F401
     url,
 )
 
-pytestmark = pytest.mark.urls("sambung.orders.tests.urls_for_tests")
-
 S = OrderStatus
 TEXT_SHOWN = re.compile(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj")
 STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)

@@ -20,8 +20,6 @@ from sambung.orders.models import CancelReason, Order, OrderEvent, OrderStatus
 from sambung.orders.tests.test_checkout import quantities
 from sambung.tests import helpers
 
-pytestmark = pytest.mark.urls("sambung.orders.tests.urls_for_tests")
-
 S = OrderStatus
 BUYER = Buyer(
     name="Maria Goreti",

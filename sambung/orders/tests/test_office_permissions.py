@@ -19,8 +19,6 @@ from sambung.orders.tests.test_office_orders import (  # noqa: F401
 )
 from sambung.tests import helpers
 
-pytestmark = pytest.mark.urls("sambung.orders.tests.urls_for_tests")
-
 S = OrderStatus
 MANAGER, OPERATOR, MAKER, VIEWER = "manager", "operator", "maker_user", "viewer"
 PERSONAS = [MANAGER, OPERATOR, MAKER, VIEWER, "outsider", "buyer"]

@@ -17,8 +17,6 @@ from sambung.orders.shipping_rates import InvalidShippingRate, save_shipping_rat
 from sambung.orders.tests.test_office_orders import fast_passwords, flashed, make_shop, shows, url  # noqa: F401
 from sambung.tests import helpers
 
-pytestmark = pytest.mark.urls("sambung.orders.tests.urls_for_tests")
-
 BANK = {
     "bank_name": "Bank NTT",
     "bank_account_number": "001.02.03.004567-8",
