@@ -20,7 +20,7 @@ from sambung.inventory.stock import web_store
 from sambung.lib import qris
 from sambung.lib.regions import get_village
 from sambung.lib.shipping import Parcel, chargeable_kg, shipping_price
-from sambung.orders import notifications
+from sambung.orders import fulfilment, notifications
 from sambung.orders.cart import PricedLine
 from sambung.orders.models import (
     Checkout,
@@ -62,7 +62,9 @@ def start_checkout(*, cooperative: Cooperative, lines: list[PricedLine]) -> Chec
         raise CheckoutError(_("Your cart is empty."))
     if any(line.sku.product.cooperative_id != cooperative.pk for line in lines):
         raise CheckoutError(_("A cart holds the goods of one cooperative at a time."))
+    # Without a scheduler (a village hub, the demo) lapsed holds and unpaid orders still give their units back.
     release_expired_checkouts(cooperative=cooperative)
+    fulfilment.expire_unpaid_orders(cooperative=cooperative)
     channel = web_store(cooperative)
     with transaction.atomic():
         checkout = Checkout.objects.create(

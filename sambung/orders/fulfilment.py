@@ -135,10 +135,13 @@ def cancel_order(*, order: Order, reason: str, user=None, note: str = "") -> Ord
     return order
 
 
-def expire_unpaid_orders(*, now=None) -> int:
+def expire_unpaid_orders(*, cooperative=None, now=None) -> int:
     """Cancel every order still unpaid after its pay-by time, giving its stock back; return how many."""
     count = 0
-    for order in Order.objects.filter(status=S.AWAITING_PAYMENT, pay_by__lt=now or timezone.now()):
+    overdue = Order.objects.filter(status=S.AWAITING_PAYMENT, pay_by__lt=now or timezone.now())
+    if cooperative is not None:
+        overdue = overdue.filter(cooperative=cooperative)
+    for order in overdue:
         try:
             cancel_order(order=order, reason=CancelReason.PAYMENT_EXPIRED)
             count += 1

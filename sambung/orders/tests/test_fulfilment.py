@@ -120,3 +120,11 @@ def test_a_buyer_without_email_gets_no_mail(cooperative, django_capture_on_commi
             payment_method="bank_transfer",
         )
     assert mail.outbox == []
+
+
+def test_the_next_checkout_cancels_overdue_unpaid_orders_even_without_the_command(order, cooperative):
+    Order.objects.filter(pk=order.pk).update(pay_by=timezone.now() - datetime.timedelta(minutes=1))
+    sku = order.lines.get().sku
+    start_checkout(cooperative=cooperative, lines=[PricedLine(sku, None, 4)])
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    assert quantities(sku) == {"reserved": 4}
