@@ -97,7 +97,12 @@ def search_products(filters: ProductFilters) -> QuerySet[Product]:
 
 def region_choices() -> list[tuple[str, str]]:
     """Regencies and villages that published products come from, for the filter."""
-    codes = sorted(set(Product.objects.filter(is_published=True).values_list("village_code", flat=True)))
+    codes = list(
+        Product.objects.filter(is_published=True)
+        .order_by("village_code")
+        .values_list("village_code", flat=True)
+        .distinct()
+    )
     choices: list[tuple[str, str]] = []
     for regency in sorted({c[:5] for c in codes}):
         choices.append((regency, region_name(regency)))
