@@ -782,6 +782,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
         "the buyers (threads of this process), gunicorn and the database share this machine"
     )
+    load = os.getloadavg()[0]
+    if load > 0.5 * (os.cpu_count() or 1):
+        print(
+            f"warning: the machine is busy before the run (1-minute load average {load:.1f}); figures will be low"
+        )
     try:
         with contextlib.ExitStack() as stack:
             demos = [
