@@ -61,6 +61,13 @@ def outsider(other_cooperative):
     return _member_client(other_cooperative, Role.MANAGER, "orang-luar")
 
 
+@pytest.fixture(scope="session")
+def browser():
+    from sambung.tests.browser import launch_browser
+
+    yield from launch_browser()
+
+
 @pytest.fixture
 def buyer(db):
     return Client()

@@ -1,7 +1,5 @@
 """Debian's Chromium, driven by Playwright for Python (it never downloads a browser)."""
 
-import pytest
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -14,8 +12,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
+def launch_browser():
+    """Yield a headless Chromium; the `browser` fixture in conftest.py shares one per test session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

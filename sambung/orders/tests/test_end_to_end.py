@@ -7,7 +7,6 @@ import pytest
 from sambung.demo.cooperative import DEMO_PASSWORD, load_demo
 from sambung.inventory.models import StockLevel
 from sambung.orders.models import Order, OrderStatus
-from sambung.tests.browser import browser  # noqa: F401 — the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "data" / "screenshots"
@@ -19,7 +18,7 @@ def choose_and_refresh(page, field: str, value: str) -> None:
     page.locator(f"#id_{field} ~ button[name=action][value=update]").click()
 
 
-def test_a_buyer_orders_with_qris_and_the_manager_ships_it(live_server, browser):  # noqa: F811
+def test_a_buyer_orders_with_qris_and_the_manager_ships_it(live_server, browser):
     load_demo(photo_size=(240, 180))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     phone = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})

@@ -37,7 +37,9 @@ def test_superuser_adds_a_shipping_rate_through_its_writer(superuser, cooperativ
         "days_max": 2,
         "is_active": "on",
     }
-    response = superuser.post(reverse("admin:orders_shippingrate_add"), {**data, "destination": "99"})
+    response = superuser.post(
+        reverse("admin:orders_shippingrate_add"), {**data, "destination": "99"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200 and "is not a province or regency" in response.content.decode()
     assert not ShippingRate.objects.exists()
     response = superuser.post(reverse("admin:orders_shippingrate_add"), data)

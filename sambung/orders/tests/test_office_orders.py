@@ -183,8 +183,11 @@ def test_order_list_marks_orders_that_are_late_or_ship_today(manager, shop):
         noon = datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time(12))
         return timezone.make_aware(noon)
 
+    # Paid at once: an order left unpaid that long would have been cancelled by the next checkout.
     late = place(shop, coffee=1, piece=False, now=placed_days_ago(5))  # 3 days to pack: 2 days late
+    fulfilment.confirm_payment(order=late)
     due = place(shop, coffee=1, piece=False, now=placed_days_ago(3))
+    fulfilment.confirm_payment(order=due)
     assert (late.promised_ship_by, due.promised_ship_by) == (today - datetime.timedelta(days=2), today)
     html = manager.get(url("order_list", shop.cooperative.slug)).content.decode()
     late_row = html[html.index(late.code) : html.index("</li>", html.index(late.code))]

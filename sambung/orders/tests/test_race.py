@@ -24,8 +24,8 @@ def race(cooperative, line: PricedLine, rate) -> list[str]:
             checkout = start_checkout(cooperative=cooperative, lines=[line])
             place_order(checkout=checkout, buyer=BUYER, shipping_rate=rate, payment_method="bank_transfer")
             outcomes.append("ordered")
-        except SoldOut as sold_out:
-            outcomes.append("sold out" if "Sold out" in str(sold_out) else str(sold_out))
+        except SoldOut:
+            outcomes.append("sold out")
         except Exception as error:  # noqa: BLE001 — any other outcome is a failure, reported below
             outcomes.append(repr(error))
         finally:

@@ -3,13 +3,12 @@ from pathlib import Path
 import pytest
 
 from sambung.demo.cooperative import load_demo
-from sambung.tests.browser import browser  # noqa: F401 — the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "data" / "screenshots"
 
 
-def test_a_buyer_browses_searches_and_switches_language_with_javascript_off(live_server, browser):  # noqa: F811
+def test_a_buyer_browses_searches_and_switches_language_with_javascript_off(live_server, browser):
     load_demo(photo_size=(240, 180))
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
     page = context.new_page()
