@@ -61,6 +61,7 @@ def product_detail(request, slug: str):
             "product": product,
             "skus": skus,
             "counted_skus": [sku for sku in skus if not sku.is_unique] if product.available else [],
+            "has_unique_skus": any(sku.is_unique for sku in skus),
             "pieces": queries.pieces_on_hand(product),
             "village": product.village,
             "photos": list(product.photos.all()),
