@@ -117,9 +117,11 @@ def django_step(step: str) -> int:
 
 
 def set_up_stock(*, rounds: int, units: int) -> dict:
-    """For each round, receive `units` of a fresh coffee SKU into the web store and pick an available piece."""
+    """For each round, receive `units` of a fresh coffee SKU, inspect them into the web store, pick a piece."""
     from sambung.catalog.models import SKU, Location, Product
     from sambung.catalog.products import save_sku
+    from sambung.demo.cooperative import release_after_inspection
+    from sambung.demo.drawing import draw_coffee
     from sambung.inventory.models import Position, StockLevel
     from sambung.inventory.stock import receive_stock, web_store
     from sambung.orders.models import ShippingRate
@@ -166,6 +168,10 @@ def set_up_stock(*, rounds: int, units: int) -> dict:
             )
         )
         receive_stock(sku=sku, location=warehouse, quantity=units, reference=f"checkout-race-{number}")
+        # Received units wait in quality control; a passed inspection puts them on sale.
+        release_after_inspection(
+            sku=sku, location=warehouse, quantity=units, photo=draw_coffee(number, (160, 120))
+        )
         plan.append(
             [
                 {"race": "coffee", "slug": coffee.slug, "sku": str(sku.pk), "piece": None, "label": sku.code},

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "sambung.catalog",
     "sambung.inventory",
     "sambung.orders",
+    "sambung.quality",
     "sambung.storefront",
     "sambung.api",
     "sambung.demo",
@@ -178,6 +179,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # How long a checkout holds the units in the cart, and how long an order may stay unpaid.
 CHECKOUT_HOLD_MINUTES = envint("SAMBUNG_CHECKOUT_HOLD_MINUTES", 15)
 ORDER_PAYMENT_HOURS = envint("SAMBUNG_ORDER_PAYMENT_HOURS", 24)
+
+# Where buyers reach the store: printed hang tags carry QR codes of pages under this address.
+PUBLIC_URL = env("SAMBUNG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Sambung <noreply@sambung.localhost>")

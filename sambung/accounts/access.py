@@ -25,11 +25,13 @@ class Can(StrEnum):
     FULFIL_ORDERS = "fulfil_orders"  # packing slip, start packing, ship, record delivery
     MANAGE_ORDERS = "manage_orders"  # confirm payment, cancel, record a return, invoice
     CHANGE_SALES_SETTINGS = "change_sales_settings"  # QRIS, bank account, shipping rates
+    INSPECT = "inspect"  # record quality inspections: a passed one puts the goods on sale
+    CHANGE_STANDARDS = "change_standards"  # quality standards and their criteria
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.MANAGER: frozenset(Can),
-    # It is the hub that receives pieces, packs parcels and hands them to the courier.
+    # It is the hub that receives pieces, inspects them, packs parcels and hands them to the courier.
     Role.HUB_OPERATOR: frozenset(
         {
             Can.VIEW_OFFICE,
@@ -39,6 +41,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.VIEW_ORDERS,
             Can.VIEW_BUYERS,
             Can.FULFIL_ORDERS,
+            Can.INSPECT,
         }
     ),  # fmt: skip
     # A maker sees her own pieces only; the views narrow the rows to her.

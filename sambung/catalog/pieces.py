@@ -1,4 +1,7 @@
-"""The only writer of pieces: record one and, when it arrives at a location, receive it into stock."""
+"""The only writer of pieces: record one and, when it arrives at a location, receive it into stock.
+
+A received piece enters quality control; only a passed inspection (quality.inspections) puts it on sale.
+"""
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -10,7 +13,7 @@ from sambung.inventory.stock import receive_stock
 
 
 def save_piece(*, piece: Piece, received_at: Location | None = None, user=None) -> Piece:
-    """Create or update a piece; a new piece with a location is received there as one unit of stock."""
+    """Create or update a piece; a new piece with a location is received there into quality control."""
     is_new = piece._state.adding
     if not is_new:
         # Its stock moves name the SKU; changing it would make the ledger disagree with the piece.

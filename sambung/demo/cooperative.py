@@ -6,6 +6,7 @@ All texts are demo texts written for Sambung; names of people are invented.
 
 import datetime
 import random
+import zlib
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -18,9 +19,13 @@ from sambung.catalog.photos import add_photo
 from sambung.catalog.pieces import save_piece
 from sambung.catalog.products import save_product, save_sku
 from sambung.demo.drawing import draw_coffee, draw_ikat
+from sambung.inventory.models import Position, StockLevel
 from sambung.inventory.stock import receive_stock
 from sambung.lib.regions import get_village
 from sambung.orders.models import ShippingRate
+from sambung.quality.inspections import record_inspection
+from sambung.quality.models import Inspection, Standard
+from sambung.quality.standards import add_default_standard, criteria_of, current_version, passing_value
 
 DEMO_PASSWORD = "sambung-demo"  # noqa: S105 — printed on the demo's start page; demo data only
 SIKKA = "53.07"
@@ -127,6 +132,7 @@ class DemoSummary:
     pieces: int
     photos: int
     logins: list[tuple[str, str]]
+    inspections: int = 0
 
 
 def load_demo(*, photo_size: tuple[int, int] = (1200, 900), with_photos: bool = True) -> DemoSummary:
@@ -145,7 +151,8 @@ def load_demo(*, photo_size: tuple[int, int] = (1200, 900), with_photos: bool = 
         pieces = _pieces(products, weavers, locations)
         logins = _users(cooperative, makers[0])
     photos = _photos(products, pieces, photo_size) if with_photos else 0
-    return DemoSummary(cooperative, len(products), len(makers), len(pieces), photos, logins)
+    inspections = _inspections(cooperative, products, pieces, locations["warehouse"], photo_size)
+    return DemoSummary(cooperative, len(products), len(makers), len(pieces), photos, logins, inspections)
 
 
 def _category(slug: str, name_id: str, name_en: str, position: int) -> Category:
@@ -477,6 +484,81 @@ def _photos(products, pieces, size) -> int:
         add_photo(upload=data, piece=piece, alt_id=f"Kain {piece.code}", alt_en=f"Cloth {piece.code}")
         added += 1
     return added
+
+
+# Coffee batches as the demo inspected them: moisture %, foreign matter %, defect points per 300 g.
+COFFEE_CHECKS = {
+    "kopi-arabika-egon-250g": ("11.8", "0.2", "9"),  # SNI grade 1
+    "kopi-robusta-sikka-250g": ("12.1", "0.3", "19"),  # SNI grade 2
+}
+# Every so many pieces, one with a small flaw the buyer is told about (grade B).
+GRADE_B_EVERY = 6
+
+
+def release_after_inspection(
+    *, piece: Piece | None = None, sku: SKU | None = None, location=None, quantity: int = 1, photo: bytes
+) -> Inspection:
+    """Inspect units in quality control as the demo's hub operator, with passing answers: they go on sale."""
+    product = (piece.sku if piece else sku).product
+    standard = Standard.objects.filter(cooperative=product.cooperative, category=product.category).first()
+    if standard is None:
+        standard = add_default_standard(cooperative=product.cooperative, category=product.category)
+    version = current_version(standard)
+    results = {c.key: passing_value(c, product) for c in criteria_of(version)}
+    note_id = note_en = ""
+    if (
+        piece is not None
+        and "edges_fringes" in results
+        and zlib.crc32(piece.code.encode()) % GRADE_B_EVERY == 0
+    ):
+        results["edges_fringes"] = "fail"
+        note_id, note_en = "Satu rumbai sedikit lebih pendek.", "One fringe is a little shorter."
+    for key, measured in (("length", piece and piece.length_cm), ("width", piece and piece.width_cm)):
+        if measured and key in results:
+            results[key] = str(measured)  # the piece as measured at the hub, within the tolerance
+    if product.slug in COFFEE_CHECKS:
+        checks = ("moisture", "foreign_matter", "defect_points")
+        results.update(zip(checks, COFFEE_CHECKS[product.slug], strict=True))
+    inspector = Membership.objects.select_related("user", "cooperative").get(
+        user__username="operator", cooperative=product.cooperative
+    )
+    return record_inspection(
+        piece=piece,
+        sku=None if piece else sku,
+        location=location,
+        quantity=quantity,
+        standard_version=version,
+        results={key: value for key, value in results.items() if value is not None},
+        photos=[photo],
+        inspector=inspector,
+        note_id=note_id,
+        note_en=note_en,
+    )
+
+
+def _inspections(cooperative, products, pieces, warehouse, size) -> int:
+    """Give every demo piece and coffee batch still in quality control, never inspected, a passed inspection."""
+    size = (min(size[0], 640), min(size[1], 480))
+    for product in products:
+        if not Standard.objects.filter(cooperative=cooperative, category=product.category).exists():
+            add_default_standard(cooperative=cooperative, category=product.category)
+    done = 0
+    for index, piece in enumerate(pieces):
+        in_qc = piece.stock_levels.filter(position=Position.QUALITY_CONTROL, quantity__gt=0).exists()
+        if in_qc and not piece.inspections.exists():
+            release_after_inspection(piece=piece, photo=draw_ikat(2000 + index, piece.demo_palette, size))
+            done += 1
+    for index, product in enumerate(p for p in products if getattr(p, "demo_coffee", False)):
+        sku = product.skus.get()
+        level = StockLevel.objects.filter(
+            sku=sku, piece=None, location=warehouse, position=Position.QUALITY_CONTROL, quantity__gt=0
+        ).first()
+        if level and not Inspection.objects.filter(sku=sku, location=warehouse).exists():
+            release_after_inspection(
+                sku=sku, location=warehouse, quantity=level.quantity, photo=draw_coffee(3000 + index, size)
+            )
+            done += 1
+    return done
 
 
 def _users(cooperative: Cooperative, maker: Maker) -> list[tuple[str, str]]:

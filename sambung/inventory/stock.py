@@ -1,4 +1,8 @@
-"""Receiving stock and moving selling rights between channels; every change goes through ledger.move_stock."""
+"""Receiving stock, releasing it for sale and moving selling rights; every change goes through ledger.move_stock.
+
+Received units enter quality control, where no channel may sell them. Only a passed inspection
+(quality.inspections.record_inspection) calls `release_stock` to put them on sale (DESIGN.md §4, item 6).
+"""
 
 from django.db import transaction
 
@@ -26,20 +30,47 @@ def receive_stock(
     location: Location,
     quantity: int = 1,
     piece: Piece | None = None,
-    channel: Channel | None = None,
     reference: str = "",
     user=None,
 ):
-    """Bring units into stock: for sale by `channel` (default the web store), or into quality control."""
-    target = Slot(Position.AVAILABLE, channel or web_store(location.cooperative))
+    """Bring units into stock at a location, into quality control: nobody may sell them before inspection."""
     return move_stock(
         sku=sku,
         location=location,
         quantity=quantity,
         piece=piece,
         source=None,
-        target=target,
+        target=Slot(Position.QUALITY_CONTROL),
         reason=StockMove.Reason.RECEIPT,
+        reference=reference,
+        node=location.node,
+        user=user,
+    )
+
+
+def release_stock(
+    *,
+    sku: SKU,
+    location: Location,
+    quantity: int = 1,
+    piece: Piece | None = None,
+    channel: Channel | None = None,
+    reference: str = "",
+    user=None,
+):
+    """Move inspected units out of quality control, for sale by `channel` (default the web store).
+
+    Called by quality.inspections.record_inspection only; raises InsufficientStock when the units are not
+    (or no longer) in quality control.
+    """
+    return move_stock(
+        sku=sku,
+        location=location,
+        quantity=quantity,
+        piece=piece,
+        source=Slot(Position.QUALITY_CONTROL),
+        target=Slot(Position.AVAILABLE, channel or web_store(location.cooperative)),
+        reason=StockMove.Reason.RELEASE,
         reference=reference,
         node=location.node,
         user=user,

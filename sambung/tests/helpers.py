@@ -77,10 +77,16 @@ def make_product(cooperative: Cooperative, *, price: int = 1_250_000, **override
     return product
 
 
-def make_piece(product: Product, maker: Maker, *, location: Location | None = None, **overrides) -> Piece:
+def make_piece(
+    product: Product, maker: Maker, *, location: Location | None = None, sellable: bool = True, **overrides
+) -> Piece:
+    """Record a piece; with a location it is received there and, unless `sellable=False`, passes inspection."""
     fields = dict(sku=product.skus.first(), maker=maker, code=f"PC-{next(_counter)}")
     fields.update(overrides)
-    return save_piece(piece=Piece(**fields), received_at=location)
+    piece = save_piece(piece=Piece(**fields), received_at=location)
+    if location is not None and sellable:
+        pass_inspection(piece=piece)
+    return piece
 
 
 def make_user(username: str | None = None, **overrides):
@@ -123,8 +129,57 @@ def make_shipping_rate(cooperative: Cooperative, **overrides):
     return ShippingRate.objects.create(**fields)
 
 
-def make_stock(product: Product, location: Location, quantity: int):
-    """Receive `quantity` units of the product's first SKU for the web store."""
+def make_stock(product: Product, location: Location, quantity: int, *, sellable: bool = True):
+    """Receive `quantity` units of the product's first SKU; unless `sellable=False`, they pass inspection."""
     from sambung.inventory.stock import receive_stock
 
-    return receive_stock(sku=product.skus.first(), location=location, quantity=quantity)
+    sku = product.skus.first()
+    move = receive_stock(sku=sku, location=location, quantity=quantity)
+    if sellable:
+        pass_inspection(sku=sku, location=location, quantity=quantity)
+    return move
+
+
+def make_standard(cooperative: Cooperative, category: Category, criteria=None, **overrides):
+    """Return the category's quality standard, created with one pass/fail criterion unless criteria are given."""
+    from sambung.quality.models import Standard
+    from sambung.quality.standards import Criterion, Kind, create_standard
+
+    existing = Standard.objects.filter(cooperative=cooperative, category=category).first()
+    if existing is not None:
+        return existing
+    if criteria is None:
+        criteria = [Criterion("no_defects", Kind.PASS_FAIL, "Tanpa cacat", "No defects")]
+    fields = dict(name_id=f"Standar {category.name_id}", name_en=f"Standard {category.name_en}")
+    fields.update(overrides)
+    return create_standard(cooperative=cooperative, category=category, criteria=criteria, **fields)
+
+
+def make_inspector(cooperative: Cooperative, role: str = Role.HUB_OPERATOR) -> Membership:
+    """Return the cooperative's test inspector: a hub operator, created on first use."""
+    username = f"pemeriksa-{cooperative.slug}"
+    membership = Membership.objects.filter(user__username=username, cooperative=cooperative).first()
+    return membership or Membership.objects.get(user=make_member(cooperative, role, username=username))
+
+
+def pass_inspection(
+    *, piece: Piece | None = None, sku: SKU | None = None, location=None, quantity: int = 1, **overrides
+):
+    """Inspect a piece (or units of a SKU at a location) in quality control with passing answers: on sale."""
+    from sambung.quality.inspections import record_inspection
+    from sambung.quality.standards import criteria_of, current_version, passing_value
+
+    product = (piece.sku if piece else sku).product
+    version = current_version(make_standard(product.cooperative, product.category))
+    criteria = criteria_of(version)
+    fields = dict(
+        standard_version=version,
+        results={c.key: passing_value(c, product) for c in criteria if passing_value(c, product) is not None},
+        photos=[image_bytes((64, 48))]
+        * max((c.min_photos for c in criteria if c.kind == "photo"), default=0),
+        inspector=make_inspector(product.cooperative),
+    )
+    fields.update(overrides)
+    if piece is not None:
+        return record_inspection(piece=piece, **fields)
+    return record_inspection(sku=sku, location=location, quantity=quantity, **fields)

@@ -36,7 +36,7 @@ def test_a_duplicate_piece_code_receives_no_stock(cooperative):
     product = helpers.make_product(cooperative)
     location = helpers.make_location(cooperative)
     maker = helpers.make_maker(cooperative)
-    helpers.make_piece(product, maker, code="SKA-01", location=location)
+    helpers.make_piece(product, maker, code="SKA-01", location=location, sellable=False)
     with pytest.raises(CatalogError, match="SKA-01"):
         save_piece(piece=Piece(sku=product.skus.get(), maker=maker, code="SKA-01"), received_at=location)
     assert Piece.objects.count() == 1 and product.skus.get().moves.count() == 1

@@ -9,7 +9,7 @@ from hypothesis.extra.django import TestCase
 
 from sambung.inventory.ledger import InsufficientStock, Slot, move_stock
 from sambung.inventory.models import Position, StockLevel, StockMove
-from sambung.inventory.stock import move_rights, receive_stock, web_store
+from sambung.inventory.stock import move_rights, receive_stock, release_stock, web_store
 from sambung.tests import helpers
 
 
@@ -27,6 +27,12 @@ def moves_total(sku, location, slot: Slot) -> int:
     return sum(into.values_list("quantity", flat=True)) - sum(out_of.values_list("quantity", flat=True))
 
 
+def receive_for_sale(*, sku, location, quantity: int) -> None:
+    """Receive units into quality control and release them to the web store, as a passed inspection does."""
+    receive_stock(sku=sku, location=location, quantity=quantity)
+    release_stock(sku=sku, location=location, quantity=quantity)
+
+
 @pytest.fixture
 def stock(cooperative):
     return helpers.make_product(cooperative).skus.get(), helpers.make_location(cooperative)
@@ -35,13 +41,13 @@ def stock(cooperative):
 def test_a_sale_is_refused_when_stock_would_go_negative(stock):
     sku, location = stock
     web = web_store(location.cooperative)
-    receive_stock(sku=sku, location=location, quantity=2)
+    receive_for_sale(sku=sku, location=location, quantity=2)
     available, committed = Slot(Position.AVAILABLE, web), Slot(Position.COMMITTED, web)
     with pytest.raises(InsufficientStock) as refused:
         move_stock(sku=sku, location=location, quantity=3, source=available, target=committed, reason="sale")
     assert (refused.value.available, refused.value.requested) == (2, 3)
     assert level(sku, location, available) == 2 and level(sku, location, committed) == 0
-    assert StockMove.objects.count() == 1
+    assert StockMove.objects.count() == 2  # the receipt and the release; the refused sale wrote none
 
 
 def test_replaying_a_move_id_changes_nothing(stock):
@@ -65,7 +71,7 @@ def test_a_unit_sold_by_one_channel_cannot_be_sold_by_another(stock, cooperative
     sku, location = stock
     web = web_store(cooperative)
     stall = helpers.make_channel(cooperative, name="Lapak pasar Nita")
-    receive_stock(sku=sku, location=location, quantity=3)
+    receive_for_sale(sku=sku, location=location, quantity=3)
     move_rights(sku=sku, location=location, quantity=2, source=web, target=stall)
     with pytest.raises(InsufficientStock):
         move_stock(
@@ -89,7 +95,7 @@ def test_quality_control_belongs_to_no_channel(stock, cooperative):
 
 def test_the_database_refuses_a_negative_level_even_past_the_ledger(stock):
     sku, location = stock
-    receive_stock(sku=sku, location=location, quantity=1)
+    receive_for_sale(sku=sku, location=location, quantity=1)
     with pytest.raises(IntegrityError), transaction.atomic():
         StockLevel.objects.filter(sku=sku).update(quantity=-1)
 
@@ -106,7 +112,7 @@ def test_concurrent_sales_never_take_more_than_there_is():
     cooperative = helpers.make_cooperative()
     sku, location = helpers.make_product(cooperative).skus.get(), helpers.make_location(cooperative)
     web = web_store(cooperative)
-    receive_stock(sku=sku, location=location, quantity=5)
+    receive_for_sale(sku=sku, location=location, quantity=5)
     outcomes: list[str] = []
     barrier = threading.Barrier(20)
 
