@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "sambung.catalog",
     "sambung.inventory",
     "sambung.orders",
+    "sambung.production",
     "sambung.quality",
     "sambung.storefront",
     "sambung.api",
@@ -179,6 +180,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # How long a checkout holds the units in the cart, and how long an order may stay unpaid.
 CHECKOUT_HOLD_MINUTES = envint("SAMBUNG_CHECKOUT_HOLD_MINUTES", 15)
 ORDER_PAYMENT_HOURS = envint("SAMBUNG_ORDER_PAYMENT_HOURS", 24)
+# The furthest ship-by date a made-to-order product may be sold with (Tokopedia's pre-order cap is 30 days).
+PREORDER_MAX_DAYS = envint("SAMBUNG_PREORDER_MAX_DAYS", 30)
 
 # Where buyers reach the store: printed hang tags carry QR codes of pages under this address.
 PUBLIC_URL = env("SAMBUNG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -25,6 +25,10 @@ class Can(StrEnum):
     FULFIL_ORDERS = "fulfil_orders"  # packing slip, start packing, ship, record delivery
     MANAGE_ORDERS = "manage_orders"  # confirm payment, cancel, record a return, invoice
     CHANGE_SALES_SETTINGS = "change_sales_settings"  # QRIS, bank account, shipping rates
+    VIEW_PRODUCTION = "view_production"  # work orders, capacities, makers' ledgers, the continuity dashboard
+    RECORD_PRODUCTION = "record_production"  # pledges, stages, completed work, capacities and calendars
+    PLAN_PRODUCTION = "plan_production"  # the weekly plan and accepting it, stages per product type
+    PAY_MAKERS = "pay_makers"  # record payouts to makers
     INSPECT = "inspect"  # record quality inspections: a passed one puts the goods on sale
     CHANGE_STANDARDS = "change_standards"  # quality standards and their criteria
 
@@ -41,13 +45,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.VIEW_ORDERS,
             Can.VIEW_BUYERS,
             Can.FULFIL_ORDERS,
+            Can.VIEW_PRODUCTION,
+            Can.RECORD_PRODUCTION,
             Can.INSPECT,
         }
     ),  # fmt: skip
     # A maker sees her own pieces only; the views narrow the rows to her.
     Role.MAKER: frozenset({Can.VIEW_OFFICE}),
     # A program sees producers and sales by village and district, not the buyers' contact details.
-    Role.PROGRAM_VIEWER: frozenset({Can.VIEW_OFFICE, Can.VIEW_CATALOG, Can.VIEW_MAKERS, Can.VIEW_ORDERS}),
+    Role.PROGRAM_VIEWER: frozenset(
+        {Can.VIEW_OFFICE, Can.VIEW_CATALOG, Can.VIEW_MAKERS, Can.VIEW_ORDERS, Can.VIEW_PRODUCTION}
+    ),
 }
 
 

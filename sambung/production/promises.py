@@ -1,0 +1,294 @@
+"""Available to promise: what the storefront may honestly say about a product, and the ship-by date it may sell with.
+
+- The web store has stock: "Ready to ship (N available)".
+- Else "Made to order — ships by <date>": the earliest day a unit can be ready, from work in progress promised to
+  no one yet, or from a new pledge within a maker's free capacity (her calendar respected), padded by how late
+  that maker has finished that product type before (90th percentile of actual − planned finish; 0 without
+  history), plus the days to pack.
+- When that is further away than the channel allows (PREORDER_MAX_DAYS, 30 like Tokopedia's pre-order cap), the
+  product says so and offers the waitlist.
+
+Read-only: a Planner loads what it needs for some cooperatives in a few queries and answers in memory.
+"""
+
+import datetime
+import enum
+import math
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from sambung.catalog.models import SKU, Location, Maker, Product
+from sambung.production.models import OPEN_STATUSES, WorkOrder, WorkOrderStatus
+from sambung.production.schedule import ONE_DAY, BeyondHorizon, MakerPlan, load_maker_plans
+
+DELAY_PERCENTILE = 90
+ROTATION_DAYS = 90  # fair rotation: who has had the fewest pieces pledged lately
+
+
+def preorder_max_days() -> int:
+    return getattr(settings, "PREORDER_MAX_DAYS", 30)
+
+
+class Kind(enum.StrEnum):
+    READY = "ready"
+    MADE_TO_ORDER = "made_to_order"
+    WAITLIST = "waitlist"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Where one promised unit comes from: open work (work_order_id) or a new pledge of the maker."""
+
+    maker_id: uuid.UUID
+    ready_on: datetime.date
+    ship_by: datetime.date
+    work_order_id: uuid.UUID | None = None
+    planned_finish: datetime.date | None = None  # of the work the unit needs
+    padding_days: int = 0
+
+
+@dataclass(frozen=True)
+class Promise:
+    kind: Kind
+    available: int = 0
+    ship_by: datetime.date | None = None  # when made to order; also set (beyond the limit) for the waitlist
+    units: tuple[Unit, ...] = ()
+
+    @property
+    def is_ready(self) -> bool:
+        return self.kind == Kind.READY
+
+    @property
+    def is_made_to_order(self) -> bool:
+        return self.kind == Kind.MADE_TO_ORDER
+
+    @property
+    def is_waitlist(self) -> bool:
+        return self.kind == Kind.WAITLIST
+
+
+def padding_days(delays: Iterable[int]) -> int:
+    """Return the 90th percentile of past delays in whole days (rounded up), never negative; 0 without history."""
+    values = np.asarray(list(delays), dtype=np.float64)
+    if values.size == 0:
+        return 0
+    return max(0, math.ceil(float(np.percentile(values, DELAY_PERCENTILE)) - 1e-9))
+
+
+def observed_delays(cooperative_ids: Iterable[uuid.UUID]) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+    """Return the padding per (maker, product type) from her finished work orders."""
+    delays: dict[tuple[uuid.UUID, uuid.UUID], list[int]] = defaultdict(list)
+    finished = WorkOrder.objects.filter(
+        cooperative_id__in=list(cooperative_ids), status=WorkOrderStatus.COMPLETED
+    ).values_list("maker_id", "sku__product__category_id", "due_on", "completed_on")
+    for maker_id, category_id, due_on, completed_on in finished:
+        delays[(maker_id, category_id)].append((completed_on - due_on).days)
+    return {key: padding_days(values) for key, values in delays.items()}
+
+
+@dataclass
+class OpenWork:
+    work_order_id: uuid.UUID
+    maker_id: uuid.UUID
+    due_on: datetime.date
+    free: int  # pieces promised to no order line yet
+    days_to_pack: int
+
+
+class Planner:
+    """Promises for the products of some cooperatives, from one load of makers, work and history."""
+
+    def __init__(self, *, cooperative_ids: Iterable[uuid.UUID], today: datetime.date | None = None) -> None:
+        self.today = today or timezone.localdate()
+        self.cooperative_ids = list(set(cooperative_ids))
+        self.plans: dict[uuid.UUID, MakerPlan] = load_maker_plans(
+            today=self.today, cooperative_ids=self.cooperative_ids
+        )
+        self.maker_cooperative = dict(
+            Maker.objects.filter(pk__in=self.plans).values_list("pk", "cooperative_id")
+        )
+        self.delays = observed_delays(self.cooperative_ids)
+        self.pack_days = {cooperative_id: 0 for cooperative_id in self.cooperative_ids}
+        for cooperative_id in self.cooperative_ids:
+            location = _receiving_location(cooperative_id)
+            self.pack_days[cooperative_id] = location.days_to_pack if location else 0
+        self.open_work: dict[uuid.UUID, list[OpenWork]] = defaultdict(list)
+        open_orders = (
+            WorkOrder.objects.filter(
+                cooperative_id__in=self.cooperative_ids, status__in=OPEN_STATUSES, order_line__isnull=True
+            )
+            .annotate(allocated=Coalesce(Sum("allocations__quantity"), 0))
+            .select_related("location")
+            .order_by("due_on", "code")
+        )
+        for work in open_orders:
+            if work.quantity > work.allocated:
+                self.open_work[work.sku_id].append(
+                    OpenWork(
+                        work.pk,
+                        work.maker_id,
+                        work.due_on,
+                        work.quantity - work.allocated,
+                        work.location.days_to_pack,
+                    )
+                )
+        since = self.today - datetime.timedelta(days=ROTATION_DAYS)
+        self.recent_pieces = dict(
+            WorkOrder.objects.filter(maker_id__in=self.plans, created_at__date__gte=since)
+            .exclude(status=WorkOrderStatus.CANCELLED)
+            .values("maker_id")
+            .annotate(n=Coalesce(Sum("quantity"), 0))
+            .values_list("maker_id", "n")
+        )
+        self.quality = quality_records(self.plans)
+
+    def padding(self, maker_id: uuid.UUID, category_id: uuid.UUID) -> int:
+        return self.delays.get((maker_id, category_id), 0)
+
+    def makers_for(self, cooperative_id: uuid.UUID, category_id: uuid.UUID) -> list[MakerPlan]:
+        return [
+            plan
+            for maker_id, plan in self.plans.items()
+            if self.maker_cooperative.get(maker_id) == cooperative_id and plan.can_make(category_id)
+        ]
+
+    def _maker_order(self, maker_id: uuid.UUID) -> tuple:
+        """Tie-break between makers who finish on the same day: quality record, then fair rotation."""
+        return (-self.quality.get(maker_id, 0.0), self.recent_pieces.get(maker_id, 0), str(maker_id))
+
+    def units(self, sku: SKU, quantity: int) -> list[Unit]:
+        """Return the earliest `quantity` units (fewer if capacity runs out), each with its own ship-by date.
+
+        Open work first where it is earlier; then new pledges, one piece at a time to the maker whose
+        pledge would then finish first — this splits a large order across makers by capacity.
+        """
+        product = sku.product
+        cooperative_id, category_id = product.cooperative_id, product.category_id
+        candidates: list[Unit] = []
+        for work in self.open_work.get(sku.pk, []):
+            padding = self.padding(work.maker_id, category_id)
+            ready = max(work.due_on + datetime.timedelta(days=padding), self.today + ONE_DAY)
+            for _n in range(min(work.free, quantity)):
+                candidates.append(
+                    Unit(
+                        maker_id=work.maker_id,
+                        ready_on=ready,
+                        ship_by=ready + datetime.timedelta(days=work.days_to_pack),
+                        work_order_id=work.work_order_id,
+                        planned_finish=work.due_on,
+                        padding_days=padding,
+                    )
+                )
+        candidates.sort(key=lambda unit: unit.ship_by)
+        makers = self.makers_for(cooperative_id, category_id)
+        pledged: dict[uuid.UUID, int] = defaultdict(int)
+        chosen: list[Unit] = []
+        pack = self.pack_days.get(cooperative_id, 0)
+        while len(chosen) < quantity:
+            best: Unit | None = None
+            best_key = None
+            for plan in makers:
+                try:
+                    dates = plan.plan(category_id, pledged[plan.maker_id] + 1, self.today)
+                except BeyondHorizon:
+                    continue
+                padding = self.padding(plan.maker_id, category_id)
+                ready = dates[-1] + datetime.timedelta(days=padding)
+                unit = Unit(
+                    maker_id=plan.maker_id,
+                    ready_on=ready,
+                    ship_by=ready + datetime.timedelta(days=pack),
+                    planned_finish=dates[-1],
+                    padding_days=padding,
+                )
+                key = (unit.ship_by, *self._maker_order(plan.maker_id))
+                if best_key is None or key < best_key:
+                    best, best_key = unit, key
+            if candidates and (best is None or candidates[0].ship_by <= best.ship_by):
+                chosen.append(candidates.pop(0))
+            elif best is not None:
+                pledged[best.maker_id] += 1
+                chosen.append(best)
+            else:
+                break
+        # A maker's pledge of k pieces delivers them together: every unit of hers waits for the last.
+        last_of: dict[uuid.UUID, Unit] = {}
+        for unit in chosen:
+            if unit.work_order_id is None:
+                last_of[unit.maker_id] = unit
+        return [last_of[unit.maker_id] if unit.work_order_id is None else unit for unit in chosen]
+
+    def promise(self, sku: SKU, *, quantity: int = 1, available: int = 0) -> Promise:
+        """Return what may be promised for `quantity` units of the SKU when the web store has `available`."""
+        if available >= quantity:
+            return Promise(kind=Kind.READY, available=available)
+        units = self.units(sku, quantity)
+        if len(units) < quantity:
+            return Promise(kind=Kind.WAITLIST, available=available, units=tuple(units))
+        ship_by = max(unit.ship_by for unit in units)
+        kind = Kind.MADE_TO_ORDER if (ship_by - self.today).days <= preorder_max_days() else Kind.WAITLIST
+        return Promise(kind=kind, available=available, ship_by=ship_by, units=tuple(units))
+
+    def product_promise(self, product: Product, skus: Iterable[SKU], available: int) -> Promise:
+        """Return the product's promise: ready when in stock, else its earliest SKU's made-to-order date."""
+        if available > 0:
+            return Promise(kind=Kind.READY, available=available)
+        best: Promise | None = None
+        for sku in skus:
+            sku.product = product
+            promise = self.promise(sku)
+            if promise.ship_by is not None and (
+                best is None or best.ship_by is None or promise.ship_by < best.ship_by
+            ):
+                best = promise
+        return best or Promise(kind=Kind.WAITLIST)
+
+
+def _receiving_location(cooperative_id: uuid.UUID) -> Location | None:
+    locations = Location.objects.filter(cooperative_id=cooperative_id).exclude(kind=Location.Kind.TRANSIT)
+    return (
+        locations.filter(kind=Location.Kind.HUB).order_by("name").first()
+        or locations.order_by("name").first()
+    )
+
+
+def quality_records(maker_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, float]:
+    """Return each maker's share of delivered pieces not rejected; empty until inspections are recorded."""
+    from sambung.production.queries import rejected_piece_ids
+
+    maker_ids = list(maker_ids)
+    rejected = rejected_piece_ids(maker_ids)
+    if rejected is None:
+        return {}
+    delivered = (
+        WorkOrder.objects.filter(maker_id__in=maker_ids)
+        .values("maker_id")
+        .annotate(n=Count("delivered"), bad=Count("delivered", filter=Q(delivered__piece_id__in=rejected)))
+    )
+    return {row["maker_id"]: 1 - row["bad"] / row["n"] for row in delivered if row["n"]}
+
+
+def promises_for_products(products: Iterable[Product], *, today: datetime.date | None = None) -> dict:
+    """Return {product id: Promise} for products annotated with `available` (storefront queries)."""
+    products = list(products)
+    if not products:
+        return {}
+    waiting = [p for p in products if not p.available]
+    result = {p.pk: Promise(kind=Kind.READY, available=p.available) for p in products if p.available}
+    if not waiting:
+        return result
+    planner = Planner(cooperative_ids={p.cooperative_id for p in waiting}, today=today)
+    skus: dict[uuid.UUID, list[SKU]] = defaultdict(list)
+    for sku in SKU.objects.filter(product__in=waiting, is_active=True).order_by("price", "code"):
+        skus[sku.product_id].append(sku)
+    for product in waiting:
+        result[product.pk] = planner.product_promise(product, skus[product.pk], 0)
+    return result
