@@ -76,6 +76,8 @@ def adida(demand: npt.ArrayLike) -> FloatArray:
     values, observed = _prepare(demand)
     n_series = values.shape[0]
     forecast = np.zeros(n_series)
+    if values.shape[1] == 0:
+        return forecast
     has_demand = observed & (values > 0)
     n_observed = observed.sum(axis=1)
     n_demands = has_demand.sum(axis=1)
@@ -205,6 +207,8 @@ def _prepare(demand: npt.ArrayLike) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     observed = ~np.isnan(values)
     if np.isinf(values).any() or (values[observed] < 0).any():
         raise ValueError("demand must be finite and not negative (returns are not demand)")
+    if values.shape[1] == 0:
+        return values, observed
     # A gap inside the observed run: fewer observed periods than from the first observed to the last.
     count = observed.sum(axis=1)
     first = observed.argmax(axis=1)
@@ -224,6 +228,8 @@ def _periods_since_last_demand(
 ) -> FloatArray:
     """Return, at each period, the periods since the previous demand (or since the history began)."""
     period = np.arange(observed.shape[1])
+    if observed.shape[1] == 0:
+        return np.zeros(observed.shape)
     before_start = np.where(observed.any(axis=1), observed.argmax(axis=1), 0) - 1
     last_demand = np.maximum.accumulate(np.where(has_demand, period, -1), axis=1)
     previous = np.empty_like(last_demand)
@@ -236,6 +242,8 @@ def _smooth_events(values: FloatArray, is_event: npt.NDArray[np.bool_], alpha: f
     """Return SES(alpha) of each row's event values, initialised as statsforecast does; 0 where no event."""
     rows = np.arange(values.shape[0])
     count = is_event.sum(axis=1)
+    if values.shape[1] == 0:
+        return np.zeros(values.shape[0])
     first = np.where(count > 0, values[rows, is_event.argmax(axis=1)], 0.0)
     # The level starts at the first event's value and is then smoothed with every event, that one included.
     level = first.copy()

@@ -108,6 +108,13 @@ def test_carparts_sample_matches_statsforecast(name):
 
 
 @pytest.mark.parametrize("name", METHODS)
+@pytest.mark.parametrize("shape", [(0, 5), (3, 0), (0, 0)])
+def test_no_products_or_no_periods_give_zero_forecasts(name, shape):
+    ours, _ = METHODS[name]
+    assert ours(np.zeros(shape)).tolist() == [0.0] * shape[0]
+
+
+@pytest.mark.parametrize("name", METHODS)
 def test_rows_are_forecast_independently_of_each_other(name):
     ours, _ = METHODS[name]
     demand = random_intermittent(seed=3, n_series=30, n_periods=40)
