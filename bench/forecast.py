@@ -56,6 +56,7 @@ def main() -> None:
     if args.series < 1 or args.periods < 1 or args.repeats < 1:
         parser.error("--series, --periods and --repeats must be at least 1")
 
+    load_before = os.getloadavg()[0]  # other work on the machine slows every column alike
     warmups: list[tuple[str, float]] = []
     start = time.perf_counter()
     import numpy as np
@@ -149,7 +150,8 @@ def main() -> None:
     )
     print(
         f"Python {platform.python_version()}, numpy {np.__version__}, statsforecast {statsforecast.__version__}, "
-        f"pandas {pd.__version__}; {os.cpu_count()} CPUs; best of {args.repeats} runs, wall time in ms"
+        f"pandas {pd.__version__}; {os.cpu_count()} CPUs, load average {load_before:.1f} before the run; "
+        f"best of {args.repeats} runs, wall time in ms"
     )
     print(
         f"TSB alpha_d={TSB_ALPHA_D}, alpha_p={TSB_ALPHA_P}; SBA alpha 0.1 for sizes and intervals (statsforecast's)"
