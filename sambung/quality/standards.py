@@ -54,6 +54,12 @@ EFFECT_LABELS = {
     Effect.MINOR: gettext_lazy("minor flaw, told to buyers (grade B)"),
     Effect.REJECT: gettext_lazy("reject"),
 }
+# The same, short, for a standard's one-line summaries.
+EFFECT_SHORT = {
+    Effect.PASS: gettext_lazy("passes"),
+    Effect.MINOR: gettext_lazy("grade B"),
+    Effect.REJECT: gettext_lazy("reject"),
+}
 # Product attributes a grade scale may compare with what the inspector observes.
 DECLARED_ATTRIBUTES = {"yarn": gettext_lazy("yarn"), "dye": gettext_lazy("dyes")}
 # Product attributes a measurement's tolerance may be centred on.
@@ -145,9 +151,9 @@ class Criterion:
     def summary(self) -> str:
         """Describe the rule in one line, for the standard's page."""
         if self.kind == Kind.PASS_FAIL:
-            return _("fail: %(effect)s") % {"effect": EFFECT_LABELS[self.fail_effect]}
+            return _("fail: %(effect)s") % {"effect": EFFECT_SHORT[self.fail_effect]}
         if self.kind == Kind.GRADE:
-            scale = ", ".join(f"{c.label} ({EFFECT_LABELS[c.effect]})" for c in self.choices)
+            scale = ", ".join(f"{c.label} ({EFFECT_SHORT[c.effect]})" for c in self.choices)
             if self.declared:
                 scale += " · " + _("must match the declared %(attribute)s") % {
                     "attribute": DECLARED_ATTRIBUTES[self.declared]
@@ -175,12 +181,12 @@ class Criterion:
                 _("accepted %(low)s to %(high)s %(unit)s") % {"low": low, "high": high, "unit": self.unit}
             )
         if self.relative_to or self.minimum is not None or self.maximum is not None:
-            parts.append(_("outside: %(effect)s") % {"effect": EFFECT_LABELS[self.outside_effect]})
+            parts.append(_("outside: %(effect)s") % {"effect": EFFECT_SHORT[self.outside_effect]})
         if self.bands:
             previous = None
             for band in self.bands:
                 start = "0" if previous is None else f"> {_plain(previous)}"
-                parts.append(f"{start}–{_plain(band.maximum)}: {band.label} ({EFFECT_LABELS[band.effect]})")
+                parts.append(f"{start}–{_plain(band.maximum)}: {band.label} ({EFFECT_SHORT[band.effect]})")
                 previous = band.maximum
             parts.append(_("above %(max)s: reject") % {"max": _plain(previous)})
         return " · ".join(parts)

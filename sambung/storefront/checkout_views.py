@@ -23,6 +23,7 @@ from sambung.lib.regions import get_village
 from sambung.orders import cart as carts
 from sambung.orders.checkout import CheckoutError, place_order, quote_shipping, start_checkout
 from sambung.orders.models import Checkout, Order, PaymentMethod
+from sambung.quality.queries import is_cleared_for_sale
 from sambung.storefront.forms import AddToCartForm, CheckoutForm, OrderLookupForm
 
 CART_COOKIE, ORDERS_COOKIE = "cart", "orders"
@@ -88,7 +89,8 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     line = carts.CartLine(form.cleaned_data["sku"], form.cleaned_data["piece"], form.cleaned_data["quantity"])
     priced = carts.price_lines([line])
-    if not priced:
+    # A piece never inspected, or rejected, is never for sale (DESIGN.md §4.6); checkout re-checks the stock.
+    if not priced or (priced[0].piece is not None and not is_cleared_for_sale(priced[0].piece)):
         messages.error(request, _("This item is no longer for sale."))
         return redirect(back)
     lines = read_cart(request)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from sambung.catalog.models import Cooperative, Maker
+from sambung.quality.queries import with_inspections
 from sambung.storefront import queries
 from sambung.storefront.forms import ProductFilterForm
 
@@ -62,7 +63,7 @@ def product_detail(request, slug: str):
             "skus": skus,
             "counted_skus": [sku for sku in skus if not sku.is_unique] if product.available else [],
             "has_unique_skus": any(sku.is_unique for sku in skus),
-            "pieces": queries.pieces_on_hand(product),
+            "pieces": with_inspections(queries.pieces_on_hand(product)),
             "village": product.village,
             "photos": list(product.photos.all()),
         },

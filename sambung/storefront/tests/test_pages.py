@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from sambung.catalog.models import Maker, Product
 from sambung.demo.cooperative import load_demo
+from sambung.quality.models import Inspection
 
 PAGE_BUDGET_BYTES = 30 * 1024
 
@@ -20,6 +21,8 @@ def demo(db):
 def storefront_pages(demo) -> dict[str, str]:
     product = Product.objects.get(slug="sarung-mata-manuk-indigo")
     maker = Maker.objects.filter(shows_name=True, pieces__isnull=False).first()
+    # A grade B piece: its page carries the most text (flaws told to buyers, every criterion's finding).
+    piece = Inspection.objects.filter(outcome="b", piece__isnull=False).select_related("piece").first().piece
     return {
         "home": "/",
         "home (en)": "/en/",
@@ -30,6 +33,8 @@ def storefront_pages(demo) -> dict[str, str]:
         "product (en)": f"/en/produk/{product.slug}/",
         "cooperative": f"/koperasi/{demo.cooperative.slug}/",
         "maker": f"/pengrajin/{maker.pk}/",
+        "provenance": f"/karya/{piece.code}/",
+        "provenance (en)": f"/en/karya/{piece.code}/",
     }
 
 
