@@ -61,6 +61,7 @@ class Promise:
     available: int = 0
     ship_by: datetime.date | None = None  # when made to order; also set (beyond the limit) for the waitlist
     units: tuple[Unit, ...] = ()
+    limit_days: int = 30
 
     @property
     def is_ready(self) -> bool:
@@ -160,7 +161,7 @@ class Planner:
             if self.maker_cooperative.get(maker_id) == cooperative_id and plan.can_make(category_id)
         ]
 
-    def _maker_order(self, maker_id: uuid.UUID) -> tuple:
+    def maker_order(self, maker_id: uuid.UUID) -> tuple:
         """Tie-break between makers who finish on the same day: quality record, then fair rotation."""
         return (-self.quality.get(maker_id, 0.0), self.recent_pieces.get(maker_id, 0), str(maker_id))
 
@@ -209,7 +210,7 @@ class Planner:
                     planned_finish=dates[-1],
                     padding_days=padding,
                 )
-                key = (unit.ship_by, *self._maker_order(plan.maker_id))
+                key = (unit.ship_by, *self.maker_order(plan.maker_id))
                 if best_key is None or key < best_key:
                     best, best_key = unit, key
             if candidates and (best is None or candidates[0].ship_by <= best.ship_by):
@@ -228,14 +229,15 @@ class Planner:
 
     def promise(self, sku: SKU, *, quantity: int = 1, available: int = 0) -> Promise:
         """Return what may be promised for `quantity` units of the SKU when the web store has `available`."""
+        limit = preorder_max_days()
         if available >= quantity:
-            return Promise(kind=Kind.READY, available=available)
+            return Promise(kind=Kind.READY, available=available, limit_days=limit)
         units = self.units(sku, quantity)
         if len(units) < quantity:
-            return Promise(kind=Kind.WAITLIST, available=available, units=tuple(units))
+            return Promise(kind=Kind.WAITLIST, available=available, units=tuple(units), limit_days=limit)
         ship_by = max(unit.ship_by for unit in units)
-        kind = Kind.MADE_TO_ORDER if (ship_by - self.today).days <= preorder_max_days() else Kind.WAITLIST
-        return Promise(kind=kind, available=available, ship_by=ship_by, units=tuple(units))
+        kind = Kind.MADE_TO_ORDER if (ship_by - self.today).days <= limit else Kind.WAITLIST
+        return Promise(kind=kind, available=available, ship_by=ship_by, units=tuple(units), limit_days=limit)
 
     def product_promise(self, product: Product, skus: Iterable[SKU], available: int) -> Promise:
         """Return the product's promise: ready when in stock, else its earliest SKU's made-to-order date."""
@@ -249,7 +251,7 @@ class Planner:
                 best is None or best.ship_by is None or promise.ship_by < best.ship_by
             ):
                 best = promise
-        return best or Promise(kind=Kind.WAITLIST)
+        return best or Promise(kind=Kind.WAITLIST, limit_days=preorder_max_days())
 
 
 def _receiving_location(cooperative_id: uuid.UUID) -> Location | None:
@@ -292,3 +294,12 @@ def promises_for_products(products: Iterable[Product], *, today: datetime.date |
     for product in waiting:
         result[product.pk] = planner.product_promise(product, skus[product.pk], 0)
     return result
+
+
+def attach_promises(products: Iterable[Product], *, today: datetime.date | None = None) -> list[Product]:
+    """Return the products as a list, each with `.promise` set (storefront lists and pages)."""
+    products = list(products)
+    promises = promises_for_products(products, today=today)
+    for product in products:
+        product.promise = promises[product.pk]
+    return products

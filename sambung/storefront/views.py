@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from sambung.catalog.models import Cooperative, Maker
+from sambung.production.promises import attach_promises
 from sambung.quality.queries import with_inspections
 from sambung.storefront import queries
 from sambung.storefront.forms import ProductFilterForm
@@ -23,7 +24,7 @@ def home(request):
         "storefront/home.html",
         {
             "ready": products.filter(available__gt=0).order_by("-created_at")[:8],
-            "made_to_order": products.filter(available=0).order_by("-created_at")[:4],
+            "made_to_order": attach_promises(products.filter(available=0).order_by("-created_at")[:4]),
             "categories": queries.categories(),
             "cooperatives": queries.cooperatives(),
         },
@@ -36,6 +37,7 @@ def product_list(request):
     form.is_valid()
     filters = form.filters() if form.is_bound else queries.ProductFilters()
     page = Paginator(queries.search_products(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = attach_promises(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -60,6 +62,7 @@ def product_detail(request, slug: str):
         "storefront/product_detail.html",
         {
             "product": product,
+            "promise": attach_promises([product])[0].promise,
             "skus": skus,
             "counted_skus": [sku for sku in skus if not sku.is_unique] if product.available else [],
             "has_unique_skus": any(sku.is_unique for sku in skus),
@@ -80,9 +83,9 @@ def cooperative_detail(request, slug: str):
             "cooperative": cooperative,
             "makers": queries.public_makers(cooperative),
             "maker_count": cooperative.makers.filter(is_active=True).count(),
-            "products": queries.published_products()
-            .filter(cooperative=cooperative)
-            .order_by("-created_at")[:24],
+            "products": attach_promises(
+                queries.published_products().filter(cooperative=cooperative).order_by("-created_at")[:24]
+            ),
         },
     )
 
@@ -96,7 +99,9 @@ def maker_detail(request, maker_id):
     products = (
         queries.published_products().filter(skus__pieces__maker=maker).distinct().order_by("-created_at")
     )
-    return render(request, "storefront/maker_detail.html", {"maker": maker, "products": products[:24]})
+    return render(
+        request, "storefront/maker_detail.html", {"maker": maker, "products": attach_promises(products[:24])}
+    )
 
 
 @require_safe

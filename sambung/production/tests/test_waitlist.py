@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from sambung.production.capacity import ProductionError
 from sambung.production.models import OutboundMessage, WaitlistEntry
@@ -65,3 +66,22 @@ def test_when_a_piece_is_on_sale_waiting_buyers_are_told_once(
     assert notify_all_waiting_buyers() == 0
     # Told once; asking again later makes a new entry.
     assert join_waitlist(product=sarong, contact="ani@example.com")[1] is True
+
+
+def test_the_sweep_command_tells_buyers_once_a_piece_passed_inspection(sarong, weaver, hub):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from sambung.production.pledges import complete_work_order, pledge_work
+
+    join_waitlist(product=sarong, contact="0812-3456-7890")
+    work_order = pledge_work(maker=weaver, sku=sarong.skus.get(), quantity=1)
+    [piece] = complete_work_order(work_order=work_order, completed_on=timezone.localdate())
+    out = StringIO()
+    call_command("notify_waitlist", stdout=out)
+    assert out.getvalue().startswith("0 ")  # in quality control: not on sale yet
+    helpers.pass_inspection(piece=piece)
+    call_command("notify_waitlist", stdout=out)
+    assert "1 waiting buyers told" in out.getvalue()
+    assert OutboundMessage.objects.get().recipient == "+6281234567890"

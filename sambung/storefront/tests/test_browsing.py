@@ -85,7 +85,8 @@ def test_pages_speak_indonesian_by_default_and_english_on_request(buyer, coopera
 
 def test_made_to_order_and_ready_to_ship_are_told_apart(buyer, cooperative):
     product = helpers.make_product(cooperative)
-    assert "Dibuat sesuai pesanan" in buyer.get(f"/produk/{product.slug}/").content.decode()
+    # No stock and no maker with capacity for it: it cannot ship within the pre-order limit.
+    assert "Tidak dalam 30 hari" in buyer.get(f"/produk/{product.slug}/").content.decode()
     location = helpers.make_location(cooperative)
     for _ in range(2):
         helpers.make_piece(product, helpers.make_maker(cooperative), location=location)
