@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from sambung.accounts.models import Membership, Role
 from sambung.catalog.models import Category
@@ -22,6 +23,13 @@ from sambung.quality.standards import (
 from sambung.tests import helpers
 
 PHOTO = helpers.image_bytes((64, 48))
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Read the messages in English, the msgids."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -324,3 +332,50 @@ def test_the_coffee_default_follows_sni_limits():
     assert criteria["moisture"].maximum == Decimal("12.5")
     assert criteria["foreign_matter"].maximum == Decimal("0.5")
     assert [(b.maximum, b.label_en) for b in criteria["defect_points"].bands][-1] == (Decimal(225), "Grade 6")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_inspectors_racing_for_one_piece_release_it_once():
+    """Two phones send an inspection of the same piece at once: one records it, the other is told; one release."""
+    import threading
+
+    from django.db import connection
+
+    cooperative = helpers.make_cooperative()
+    product = helpers.make_product(cooperative)
+    location = helpers.make_location(cooperative)
+    piece = helpers.make_piece(product, helpers.make_maker(cooperative), location=location, sellable=False)
+    standard = helpers.make_standard(cooperative, product.category)
+    inspectors = [
+        helpers.make_inspector(cooperative),
+        Membership.objects.get(user=helpers.make_member(cooperative, Role.MANAGER)),
+    ]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def send(inspector, answer):
+        try:
+            barrier.wait()
+            record_inspection(
+                piece=piece,
+                standard_version=current_version(standard),
+                results={"no_defects": answer},
+                inspector=inspector,
+            )
+            outcomes.append(answer)
+        except InspectionError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=send, args=(inspectors[0], "pass")),
+        threading.Thread(target=send, args=(inspectors[1], "pass")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["pass", "refused"]
+    assert StockMove.objects.filter(piece=piece, reason=StockMove.Reason.RELEASE).count() == 1
+    assert Inspection.objects.filter(piece=piece).count() == 1
