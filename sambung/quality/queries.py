@@ -108,6 +108,11 @@ class InspectionView:
         return [r for r in self.results if r.criterion.declared]
 
     @property
+    def measured(self) -> list[str]:
+        """The measurements, e.g. a coffee batch's moisture and defect points with its SNI grade."""
+        return [f"{r.label}: {r.text}" for r in self.results if r.criterion.kind == Kind.MEASUREMENT]
+
+    @property
     def grade_label(self) -> str:
         return self.inspection.get_outcome_display()
 
@@ -259,3 +264,13 @@ def with_inspections(pieces: Iterable[Piece]) -> list[Piece]:
             read_inspection(inspection) if inspection is not None and inspection.outcome in PASSING else None
         )
     return pieces
+
+
+def latest_batch_inspection(product) -> InspectionView | None:
+    """The latest passed inspection of a batch of the product's counted units, for its product page."""
+    inspection = (
+        Inspection.objects.filter(sku__product=product, piece__isnull=True, outcome__in=PASSING)
+        .order_by("-created_at")
+        .first()
+    )
+    return read_inspection(inspection) if inspection is not None else None

@@ -9,7 +9,7 @@ from django.views.static import serve
 
 from sambung.catalog.models import Cooperative, Maker
 from sambung.production.promises import attach_promises
-from sambung.quality.queries import with_inspections
+from sambung.quality.queries import latest_batch_inspection, with_inspections
 from sambung.storefront import queries
 from sambung.storefront.forms import ProductFilterForm
 
@@ -67,6 +67,7 @@ def product_detail(request, slug: str):
             "counted_skus": [sku for sku in skus if not sku.is_unique] if product.available else [],
             "has_unique_skus": any(sku.is_unique for sku in skus),
             "pieces": with_inspections(queries.pieces_on_hand(product)),
+            "batch_inspection": latest_batch_inspection(product) if product.available else None,
             "village": product.village,
             "photos": list(product.photos.all()),
         },

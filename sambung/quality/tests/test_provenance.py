@@ -110,3 +110,28 @@ def test_a_code_with_a_slash_or_a_space_has_its_page(buyer, cooperative, sarong)
     maker = helpers.make_maker(cooperative)
     inspected_piece(cooperative, sarong, code="SKA/2026 07", maker=maker)
     assert buyer.get("/karya/SKA/2026%2007/").status_code == 200
+
+
+def test_counted_goods_show_their_latest_passed_batch_inspection(buyer, cooperative):
+    category = helpers.make_category(slug="kopi", name_id="Kopi", name_en="Coffee")
+    add_default_standard(cooperative=cooperative, category=category)
+    coffee = helpers.make_product(cooperative, category=category, slug="kopi-egon")
+    coffee.skus.update(is_unique=False)
+    location = helpers.make_location(cooperative)
+    helpers.make_stock(coffee, location, 40, sellable=False)
+    assert "latest batch checked" not in page_text(buyer.get("/en/produk/kopi-egon/"))
+    helpers.pass_inspection(
+        sku=coffee.skus.get(),
+        location=location,
+        quantity=40,
+        results={
+            "moisture": "11,8",
+            "foreign_matter": "0.2",
+            "defect_points": "19",
+            "no_live_insects": "pass",
+            "no_rotten_smell": "pass",
+        },
+    )
+    html = page_text(buyer.get("/en/produk/kopi-egon/"))
+    assert "latest batch checked by the hub operator" in html
+    assert "Moisture: 11.8 % · at most 12.5 %" in html and "(Grade 2)" in html
