@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "sambung.quality",
     "sambung.storefront",
     "sambung.api",
+    "sambung.feedback",
     "sambung.demo",
 ]
 
