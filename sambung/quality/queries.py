@@ -198,12 +198,6 @@ def waiting_batches(cooperative: Cooperative) -> list[WaitingBatch]:
     return batches
 
 
-def to_inspect_count(cooperative: Cooperative) -> int:
-    pieces = sum(1 for item in waiting_pieces(cooperative) if not item.is_rejected)
-    batches = sum(1 for item in waiting_batches(cooperative) if not item.is_rejected)
-    return pieces + batches
-
-
 def _latest_inspections(piece_ids: Iterable, outcomes=None) -> dict:
     """Return {piece id: its latest inspection (among `outcomes`)} in two queries."""
     inspections = Inspection.objects.filter(piece_id__in=list(piece_ids))

@@ -351,16 +351,17 @@ def revise_standard(
     *,
     standard: Standard,
     criteria: list[Criterion],
-    based_on: StandardVersion | None = None,
+    based_on_id: object = None,
     user=None,
 ) -> StandardVersion:
     """Write the standard's next version; past versions, and the inspections that used them, stay as they were.
 
-    With `based_on`, refuse when someone else wrote a newer version since that one was shown.
+    With `based_on_id` (the version the editor was shown), refuse when it is no longer the latest: someone else
+    wrote a version meanwhile.
     """
     check_criteria(criteria)
     latest = current_version(standard)
-    if based_on is not None and latest.pk != based_on.pk:
+    if based_on_id is not None and str(latest.pk) != str(based_on_id):
         raise StandardError(
             _("Someone else changed this standard meanwhile. Look at the current criteria and try again.")
         )

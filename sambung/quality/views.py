@@ -25,7 +25,7 @@ from sambung.orders.views import pdf_response
 from sambung.quality import queries
 from sambung.quality.forms import CriterionForm, DefaultStandardForm, InspectionForm
 from sambung.quality.inspections import InspectionError, record_inspection
-from sambung.quality.models import PASSING, Inspection, Outcome, Standard, StandardVersion
+from sambung.quality.models import PASSING, Inspection, Outcome, Standard
 from sambung.quality.standards import (
     KIND_LABELS,
     Kind,
@@ -187,7 +187,7 @@ def edit_criterion(
                 version = revise_standard(
                     standard=standard,
                     criteria=with_criterion(criteria, changed),
-                    based_on=_version(standard, form.cleaned_data["based_on"]),
+                    based_on_id=form.cleaned_data["based_on"],
                     user=request.user,
                 )
             except StandardError as error:
@@ -201,13 +201,6 @@ def edit_criterion(
         request,
         "quality/criterion_form.html",
         office_context(membership, form=form, standard=standard, criterion=criterion, kind=kind),
-    )
-
-
-def _version(standard: Standard, version_id) -> StandardVersion:
-    # A version id from another standard is treated as stale: the writer then refuses with its message.
-    return StandardVersion.objects.filter(pk=version_id, standard=standard).first() or StandardVersion(
-        pk=uuid.uuid4(), standard=standard, number=0
     )
 
 
@@ -227,7 +220,7 @@ def criterion_delete(request: HttpRequest, slug: str, standard_id, key: str) -> 
             version = revise_standard(
                 standard=standard,
                 criteria=without_criterion(criteria, key),
-                based_on=_version(standard, request.POST.get("based_on")),
+                based_on_id=request.POST.get("based_on", ""),
                 user=request.user,
             )
         except StandardError as refused:
