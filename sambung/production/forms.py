@@ -130,3 +130,28 @@ class WaitlistForm(forms.Form):
 
 class AcceptPlanForm(forms.Form):
     plan = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+
+
+class StagesForm(forms.Form):
+    """One stage a line: Indonesian name | English name | share of the days in %."""
+
+    stages = forms.CharField(
+        label=_("Stages"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One stage a line: name in Indonesian | name in English | share of the days in %."),
+    )
+
+    def clean_stages(self):
+        from sambung.production.capacity import StageSpec
+
+        specs = []
+        for line in filter(None, (line.strip() for line in self.cleaned_data["stages"].splitlines())):
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) != 3 or not parts[2].rstrip("%").strip().isdigit():
+                raise forms.ValidationError(
+                    _(
+                        "Write each stage as: name in Indonesian | name in English | share, e.g. menenun | weave | 35"
+                    )
+                )
+            specs.append(StageSpec(parts[0], parts[1], int(parts[2].rstrip("%").strip())))
+        return specs

@@ -15,6 +15,7 @@ urlpatterns = [
     path(office + "produksi/rencana/", views.plan, name="plan"),
     path(office + "produksi/rencana/terima/", views.plan_accept, name="plan_accept"),
     path(office + "produksi/kontinuitas/", views.continuity, name="continuity"),
+    path(office + "produksi/tahapan/<uuid:category_id>/", views.stages, name="stages"),
     path(office + "produksi/pesan/", views.outbound_messages, name="outbound_messages"),
     path(office + "produksi/pesan/<uuid:message_id>/terkirim/", views.message_sent, name="message_sent"),
     path(work_order, views.work_order_detail, name="work_order_detail"),

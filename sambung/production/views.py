@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from sambung.accounts.access import Can, access_cooperative, has_capability
 from sambung.accounts.models import Membership
-from sambung.catalog.models import Maker
+from sambung.catalog.models import Category, Maker
 from sambung.catalog.views import office_context, page_of, posted, require_get_or_post
 from sambung.lib.phones import wa_me_digits
 from sambung.production import capacity as capacities
@@ -33,6 +33,7 @@ from sambung.production.forms import (
     PayoutForm,
     PledgeForm,
     StageForm,
+    StagesForm,
     UnavailabilityForm,
     WaitlistForm,
 )
@@ -401,6 +402,7 @@ def render_plan(request: HttpRequest, membership: Membership, status: int = 200)
             membership,
             "plan",
             plan=plan,
+            categories=Category.objects.filter(products__cooperative=membership.cooperative).distinct(),
             max_history=max((max(r.history, default=0) for r in plan.rows), default=0),
         ),
         status=status,
@@ -447,6 +449,31 @@ def continuity(request: HttpRequest, slug: str) -> HttpResponse:
         production_context(
             membership, "continuity", report=continuity_report(cooperative=membership.cooperative)
         ),
+    )
+
+
+@login_required
+@require_get_or_post
+def stages(request: HttpRequest, slug: str, category_id) -> HttpResponse:
+    membership = access_cooperative(request.user, slug, Can.PLAN_PRODUCTION)
+    category = get_object_or_404(Category, pk=category_id)
+    current = capacities.stages_for(membership.cooperative, category)
+    initial = "\n".join(f"{s.name_id} | {s.name_en} | {s.share}" for s in current)
+    form = StagesForm(posted(request), initial={"stages": initial})
+    if form.is_valid():
+        try:
+            capacities.set_stages(
+                cooperative=membership.cooperative, category=category, stages=form.cleaned_data["stages"]
+            )
+        except ProductionError as error:
+            form.add_error("stages", str(error))
+        else:
+            messages.success(request, _("Stages saved; work already pledged keeps its stages."))
+            return redirect("production:plan", slug)
+    return render(
+        request,
+        "production/office/stages.html",
+        production_context(membership, "plan", category=category, form=form),
     )
 
 

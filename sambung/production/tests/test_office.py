@@ -213,3 +213,21 @@ def test_forged_plan_for_another_cooperative_is_refused(manager, setup, other_co
 def test_continuity_page_shows_the_thresholds(viewer, setup):
     page = text(viewer.get(url("continuity", setup["slug"])))
     assert "under 2.5 %" in page and "under 4 %" in page
+
+
+def test_manager_sets_the_stages_of_a_product_type_and_new_work_gets_them(manager, setup, shawl_category):
+    page = text(manager.get(url("stages", setup["slug"], shawl_category.pk)))
+    assert "membuat | make | 90" in page
+    response = manager.post(
+        url("stages", setup["slug"], shawl_category.pk), {"stages": "menenun | weave | 60"}
+    )
+    assert "add up to 100" in text(response)
+    response = manager.post(url("stages", setup["slug"], shawl_category.pk), {"stages": "menenun weave 60"})
+    assert "Write each stage as" in text(response)
+    response = manager.post(
+        url("stages", setup["slug"], shawl_category.pk),
+        {"stages": "menenun | weave | 80\nmenjahit rumbai | sew the fringe | 20 %"},
+    )
+    assert response.status_code == 302
+    work_order = pledge_work(maker=setup["maker"], sku=setup["shawl"], quantity=1)
+    assert [s.name_en for s in work_order.stages.all()] == ["weave", "sew the fringe"]

@@ -78,6 +78,8 @@ ROUTES = [
     Route("plan", "plan", here(), "get", MANAGERS),
     Route("plan accept", "plan_accept", here(), "post", MANAGERS, 400),
     Route("continuity", "continuity", here(), "get", STAFF),
+    Route("stages", "stages", here("category"), "get", MANAGERS),
+    Route("stages", "stages", here("category"), "post", MANAGERS),
     Route("messages", "outbound_messages", here(), "get", RECORDERS),
     Route("message sent", "message_sent", here("message"), "post", RECORDERS, 302),
     # Rows of another cooperative under this cooperative's address: missing, for everyone.
@@ -112,7 +114,7 @@ ROUTES = [
 class World:
     def __init__(self, cooperative, other_cooperative) -> None:
         self.slug, self.other_slug = cooperative.slug, other_cooperative.slug
-        category = make_category(slug="sarung-ikat-izin")
+        self.category = category = make_category(slug="sarung-ikat-izin")
         make_location(cooperative)
         make_location(other_cooperative)
         self.maker = make_maker(cooperative)
@@ -218,6 +220,7 @@ def test_every_post_form_carries_a_csrf_token(manager, world):
         url("maker_production", world.slug, world.maker.pk),
         url("ledger", world.slug, world.maker.pk),
         url("outbound_messages", world.slug),
+        url("stages", world.slug, world.category.pk),
     ]
     for page in pages:
         html = manager.get(page).content.decode()
