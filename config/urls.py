@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("akun/", include("sambung.accounts.urls")),
     path("kelola/", include("sambung.catalog.urls")),
     path("kelola/", include("sambung.orders.urls")),
+    path("", include("sambung.feedback.urls")),
     path("", include("sambung.production.urls")),
     path("kelola/", include("sambung.quality.urls")),
     path("karya/", include("sambung.quality.public_urls")),

@@ -24,6 +24,8 @@ class Can(StrEnum):
     VIEW_BUYERS = "view_buyers"  # name, phone and street address: personal data (UU PDP)
     FULFIL_ORDERS = "fulfil_orders"  # packing slip, start packing, ship, record delivery
     MANAGE_ORDERS = "manage_orders"  # confirm payment, cancel, record a return, invoice
+    MODERATE_REVIEWS = "moderate_reviews"  # publish buyers' reviews or keep them off, with a reason
+    HANDLE_COMPLAINTS = "handle_complaints"  # answer buyers' complaints: refund, replacement or refusal
     CHANGE_SALES_SETTINGS = "change_sales_settings"  # QRIS, bank account, shipping rates
     VIEW_PRODUCTION = "view_production"  # work orders, capacities, makers' ledgers, the continuity dashboard
     RECORD_PRODUCTION = "record_production"  # pledges, stages, completed work, capacities and calendars

@@ -44,10 +44,6 @@ class LineFeedback:
     can_review: bool
     can_complain: bool
 
-    @property
-    def open_complaint(self) -> Complaint | None:
-        return next((c for c in self.complaints if c.status == Complaint.Status.OPEN), None)
-
 
 def order_feedback(order: Order) -> list[LineFeedback]:
     """For each line of the buyer's order: her review, her complaints, and what she may still do; nothing for
@@ -55,9 +51,7 @@ def order_feedback(order: Order) -> list[LineFeedback]:
     if order.status not in OPEN_FOR_LATE:
         return []
     events = ComplaintEvent.objects.order_by("created_at", "id")
-    complaints = Complaint.objects.select_related("photo").prefetch_related(
-        Prefetch("events", queryset=events)
-    )
+    complaints = Complaint.objects.prefetch_related(Prefetch("events", queryset=events))
     lines = order.lines.select_related("review__photo").prefetch_related(
         Prefetch("complaints", queryset=complaints.order_by("-created_at"))
     )

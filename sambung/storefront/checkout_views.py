@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from sambung.feedback import queries as feedback_queries
 from sambung.lib import qris
 from sambung.lib.phones import wa_me_digits
 from sambung.lib.regions import get_village
@@ -228,6 +229,7 @@ def order(request: HttpRequest, code: str) -> HttpResponse:
             "qris_svg": qris.qris_svg(order.qris_payload) if order.qris_payload else "",
             "is_qris": order.payment_method == PaymentMethod.QRIS,
             "whatsapp": whatsapp,
+            "feedback": feedback_queries.order_feedback(order),
         },
     )
 

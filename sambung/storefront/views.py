@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from sambung.catalog.models import Cooperative, Maker
+from sambung.feedback import queries as feedback_queries
 from sambung.production.promises import attach_promises
 from sambung.quality.queries import latest_batch_inspection, with_inspections
 from sambung.storefront import queries
@@ -70,6 +71,7 @@ def product_detail(request, slug: str):
             "batch_inspection": latest_batch_inspection(product) if product.available else None,
             "village": product.village,
             "photos": list(product.photos.all()),
+            "reviews": feedback_queries.product_reviews(product),
         },
     )
 
