@@ -1,6 +1,7 @@
 """What buyers see: honest availability on cards and product pages, and the waitlist form."""
 
 import datetime
+import gzip
 
 import pytest
 from django.test import Client
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from sambung.production.models import WaitlistEntry
+from sambung.storefront.tests.test_pages import PAGE_BUDGET_BYTES
 from sambung.tests import helpers
 
 
@@ -77,3 +79,10 @@ def test_storefront_lists_compute_promises_without_writing(
 ):
     with django_assert_max_num_queries(40):
         assert buyer.get(path).status_code == 200
+
+
+def test_pages_with_promises_and_the_waitlist_form_stay_within_the_page_budget(buyer, weaver, sarong, shawl):
+    for path in ("/", "/produk/", product_url(sarong), product_url(shawl)):
+        response = buyer.get(path)
+        assert response.status_code == 200
+        assert len(gzip.compress(response.content, 9)) <= PAGE_BUDGET_BYTES, path
