@@ -10,11 +10,13 @@ in feedback.PhotoCheck (written by feedback.photo_checks): scoring a page of 1,0
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from uuid import UUID
 
 import numpy as np
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image
@@ -81,9 +83,14 @@ class Fix:
 class ListingScore:
     product: Product
     score: int
-    fixes: list[Fix]
+    missing: tuple[tuple[int, Callable[[], str]], ...]  # (points it would add, its fix), largest first
     photo_count: int
     unmeasured_photos: int  # photos whose metrics are not measured yet: left out of the photo checks
+
+    @cached_property
+    def fixes(self) -> list[Fix]:
+        """The concrete fixes, worded in the current language (only for the rows a page shows)."""
+        return [Fix(points=points, message=fix()) for points, fix in self.missing]
 
 
 def measure_photo(image: Image.Image, *, long_side: int) -> PhotoMetrics:
@@ -135,36 +142,45 @@ def is_textile(product: Product) -> bool:
 class _Check:
     points: int
     earned: float  # share of the points earned, 0–1
-    message: str = ""  # the fix, when not all points are earned
+    # The fix, as a function: its words are only looked up for the rows a page shows.
+    fix: Callable[[], str]
 
 
 def _numbers(photos: list[int]) -> str:
     return ", ".join(str(number) for number in photos)
 
 
-def _photo_checks(product: Product, photos: Sequence[PhotoMetrics | None]) -> list[_Check]:
-    textile = is_textile(product)
+def _photo_checks(textile: bool, photos: Sequence[PhotoMetrics | None]) -> list[_Check]:
     required = TEXTILE_MIN_PHOTOS if textile else OTHER_MIN_PHOTOS
     if not photos:
-        if textile:
-            message = _(
-                "Add at least %(count)s photos: the whole cloth, a close-up of the motif, and the back or an edge."
-            ) % {"count": required}
-        else:
-            message = _("Add a photo: buyers do not order what they cannot see.")
         total = PHOTO_COUNT + PHOTO_SIZE + PHOTO_SHARP + PHOTO_NOT_DARK + PHOTO_NOT_BRIGHT
-        return [_Check(total, 0.0, message)]
+        if textile:
+            return [
+                _Check(
+                    total,
+                    0.0,
+                    lambda: (
+                        _(
+                            "Add at least %(count)s photos: the whole cloth, a close-up of the motif, and the back or an edge."
+                        )
+                        % {"count": required}
+                    ),
+                )
+            ]
+        return [_Check(total, 0.0, lambda: _("Add a photo: buyers do not order what they cannot see."))]
     missing = max(0, required - len(photos))
     checks = [
         _Check(
             PHOTO_COUNT,
             min(1.0, len(photos) / required),
-            ngettext(
-                "Add %(count)s more photo: a cloth needs at least %(required)s (the whole cloth, a close-up of the motif, the back or an edge).",
-                "Add %(count)s more photos: a cloth needs at least %(required)s (the whole cloth, a close-up of the motif, the back or an edge).",
-                missing,
-            )
-            % {"count": missing, "required": required},
+            lambda: (
+                ngettext(
+                    "Add %(count)s more photo: a cloth needs at least %(required)s (the whole cloth, a close-up of the motif, the back or an edge).",
+                    "Add %(count)s more photos: a cloth needs at least %(required)s (the whole cloth, a close-up of the motif, the back or an edge).",
+                    missing,
+                )
+                % {"count": missing, "required": required}
+            ),
         )
     ]
     measured = [(number, m) for number, m in enumerate(photos, start=1) if m is not None]
@@ -182,95 +198,114 @@ def _photo_checks(product: Product, photos: Sequence[PhotoMetrics | None]) -> li
         _Check(
             PHOTO_SIZE,
             share_passing(small),
-            ngettext(
-                "Photo %(numbers)s is smaller than %(pixels)s pixels on its long side: upload the phone camera's original, not a forwarded or cropped copy.",
-                "Photos %(numbers)s are smaller than %(pixels)s pixels on their long side: upload the phone camera's originals, not forwarded or cropped copies.",
-                len(small),
-            )
-            % {"numbers": _numbers(small), "pixels": MIN_LONG_SIDE},
+            lambda: (
+                ngettext(
+                    "Photo %(numbers)s is smaller than %(pixels)s pixels on its long side: upload the phone camera's original, not a forwarded or cropped copy.",
+                    "Photos %(numbers)s are smaller than %(pixels)s pixels on their long side: upload the phone camera's originals, not forwarded or cropped copies.",
+                    len(small),
+                )
+                % {"numbers": _numbers(small), "pixels": MIN_LONG_SIDE}
+            ),
         ),
         _Check(
             PHOTO_SHARP,
             share_passing(blurred),
-            ngettext(
-                "Photo %(numbers)s looks blurred: retake it in daylight, holding the phone still, and tap the cloth to focus first.",
-                "Photos %(numbers)s look blurred: retake them in daylight, holding the phone still, and tap the cloth to focus first.",
-                len(blurred),
-            )
-            % {"numbers": _numbers(blurred)},
+            lambda: (
+                ngettext(
+                    "Photo %(numbers)s looks blurred: retake it in daylight, holding the phone still, and tap the cloth to focus first.",
+                    "Photos %(numbers)s look blurred: retake them in daylight, holding the phone still, and tap the cloth to focus first.",
+                    len(blurred),
+                )
+                % {"numbers": _numbers(blurred)}
+            ),
         ),
         _Check(
             PHOTO_NOT_DARK,
             share_passing(dark),
-            ngettext(
-                "Photo %(numbers)s is too dark: take it in daylight, near an open door or window.",
-                "Photos %(numbers)s are too dark: take them in daylight, near an open door or window.",
-                len(dark),
-            )
-            % {"numbers": _numbers(dark)},
+            lambda: (
+                ngettext(
+                    "Photo %(numbers)s is too dark: take it in daylight, near an open door or window.",
+                    "Photos %(numbers)s are too dark: take them in daylight, near an open door or window.",
+                    len(dark),
+                )
+                % {"numbers": _numbers(dark)}
+            ),
         ),
         _Check(
             PHOTO_NOT_BRIGHT,
             share_passing(bright),
-            ngettext(
-                "Photo %(numbers)s is overexposed (parts are pure white): take it in the shade, out of direct sun.",
-                "Photos %(numbers)s are overexposed (parts are pure white): take them in the shade, out of direct sun.",
-                len(bright),
-            )
-            % {"numbers": _numbers(bright)},
+            lambda: (
+                ngettext(
+                    "Photo %(numbers)s is overexposed (parts are pure white): take it in the shade, out of direct sun.",
+                    "Photos %(numbers)s are overexposed (parts are pure white): take them in the shade, out of direct sun.",
+                    len(bright),
+                )
+                % {"numbers": _numbers(bright)}
+            ),
         ),
     ]
     return checks
 
 
-def _description_checks(product: Product) -> list[_Check]:
-    textile = is_textile(product)
+def _both_languages(product: Product, textile: bool) -> _Check:
+    """Each text in Indonesian and English: the title always, the story, care and motif meaning once written."""
+    pairs = [("title", lambda: _("title"))]
+    if product.story_id.strip() or product.story_en.strip():
+        pairs.append(("story", lambda: _("story")))
+    if product.care_id.strip() or product.care_en.strip():
+        pairs.append(("care", lambda: _("care")))
+    if textile and (product.motif_meaning_id.strip() or product.motif_meaning_en.strip()):
+        pairs.append(("motif_meaning", lambda: _("meaning of the motif")))
+    missing = [
+        (label, language)
+        for field, label in pairs
+        for language in ("id", "en")
+        if not getattr(product, f"{field}_{language}").strip()
+    ]
+
+    def fix() -> str:
+        fields = [
+            (_("%(field)s in Indonesian") if language == "id" else _("%(field)s in English"))
+            % {"field": label()}
+            for label, language in missing
+        ]
+        return _("Write it in both languages; missing: %(fields)s.") % {"fields": ", ".join(fields)}
+
+    return _Check(BOTH_LANGUAGES, 1 - len(missing) / (2 * len(pairs)), fix)
+
+
+def _description_checks(product: Product, textile: bool) -> list[_Check]:
     story = max(len(product.story_id.strip()), len(product.story_en.strip()))
+    if textile:
+        has_size = bool(product.length_cm and product.width_cm)
+        size_fix = lambda: _("Enter the size: length and width in cm.")  # noqa: E731
+    else:
+        has_size = bool(product.length_cm and product.width_cm and product.height_cm)
+        size_fix = lambda: _(  # noqa: E731
+            "Enter the packed size: length, width and height in cm (couriers charge by volume)."
+        )
     checks = [
         _Check(
             STORY,
             float(story >= MIN_STORY),
-            _(
-                "Tell the product's story: who made it, in which village, and how (at least %(count)s characters)."
-            )
-            % {"count": MIN_STORY},
-        )
-    ]
-    pairs = [("title", _("title"))]
-    if product.story_id.strip() or product.story_en.strip():
-        pairs.append(("story", _("story")))
-    if product.care_id.strip() or product.care_en.strip():
-        pairs.append(("care", _("care")))
-    if textile and (product.motif_meaning_id.strip() or product.motif_meaning_en.strip()):
-        pairs.append(("motif_meaning", _("meaning of the motif")))
-    missing = []
-    for field, label in pairs:
-        if not getattr(product, f"{field}_id").strip():
-            missing.append(_("%(field)s in Indonesian") % {"field": label})
-        if not getattr(product, f"{field}_en").strip():
-            missing.append(_("%(field)s in English") % {"field": label})
-    checks.append(
+            lambda: (
+                _(
+                    "Tell the product's story: who made it, in which village, and how (at least %(count)s characters)."
+                )
+                % {"count": MIN_STORY}
+            ),
+        ),
+        _both_languages(product, textile),
+        _Check(SIZE, float(has_size), size_fix),
         _Check(
-            BOTH_LANGUAGES,
-            1 - len(missing) / (2 * len(pairs)),
-            _("Write it in both languages; missing: %(fields)s.") % {"fields": ", ".join(missing)},
-        )
-    )
-    if textile:
-        has_size = bool(product.length_cm and product.width_cm)
-        size_message = _("Enter the size: length and width in cm.")
-    else:
-        has_size = bool(product.length_cm and product.width_cm and product.height_cm)
-        size_message = _("Enter the packed size: length, width and height in cm (couriers charge by volume).")
-    checks += [
-        _Check(SIZE, float(has_size), size_message),
-        _Check(
-            WEIGHT, float(bool(product.weight_g)), _("Enter the weight in grams (shipping is charged by it).")
+            WEIGHT,
+            float(bool(product.weight_g)),
+            lambda: _("Enter the weight in grams (shipping is charged by it)."),
         ),
         _Check(
             CARE,
             float(bool(product.care_id.strip() or product.care_en.strip())),
-            _("Say how to care for it: washing, drying, storing."),
+            lambda: _("Say how to care for it: washing, drying, storing."),
         ),
     ]
     if textile:
@@ -278,14 +313,18 @@ def _description_checks(product: Product) -> list[_Check]:
             _Check(
                 YARN,
                 float(bool(product.yarn)),
-                _("Say which yarn it is woven from: handspun cotton or factory yarn."),
+                lambda: _("Say which yarn it is woven from: handspun cotton or factory yarn."),
             ),
-            _Check(DYE, float(bool(product.dye)), _("Say which dyes were used: natural, synthetic or both.")),
-            _Check(MOTIF, float(bool(product.motif.strip())), _("Name the motif.")),
+            _Check(
+                DYE,
+                float(bool(product.dye)),
+                lambda: _("Say which dyes were used: natural, synthetic or both."),
+            ),
+            _Check(MOTIF, float(bool(product.motif.strip())), lambda: _("Name the motif.")),
             _Check(
                 MOTIF_MEANING,
                 float(bool(product.motif_meaning_id.strip() or product.motif_meaning_en.strip())),
-                _("Explain what the motif means: it is what buyers of ikat want to know."),
+                lambda: _("Explain what the motif means: it is what buyers of ikat want to know."),
             ),
         ]
         if product.dye in (Product.Dye.NATURAL, Product.Dye.MIXED):
@@ -293,7 +332,7 @@ def _description_checks(product: Product) -> list[_Check]:
                 _Check(
                     DYE_SOURCES,
                     float(bool(product.dyes_used.strip())),
-                    _("Name the dye plants, e.g. indigo (tarum) or morinda root (mengkudu)."),
+                    lambda: _("Name the dye plants, e.g. indigo (tarum) or morinda root (mengkudu)."),
                 )
             )
     return checks
@@ -301,46 +340,44 @@ def _description_checks(product: Product) -> list[_Check]:
 
 def score_listing(product: Product, photos: Sequence[PhotoMetrics | None]) -> ListingScore:
     """Score a product from its fields and its photos' metrics (in display order; None = not measured yet)."""
-    checks = _photo_checks(product, photos) + _description_checks(product)
+    textile = is_textile(product)
+    checks = _photo_checks(textile, photos) + _description_checks(product, textile)
     total = sum(check.points for check in checks)
     earned = sum(check.points * check.earned for check in checks)
-    fixes = [
-        Fix(points=max(1, round(100 * check.points * (1 - check.earned) / total)), message=check.message)
+    missing = [
+        (max(1, round(100 * check.points * (1 - check.earned) / total)), check.fix)
         for check in checks
         if check.earned < 1
     ]
     return ListingScore(
         product=product,
         score=round(100 * earned / total),
-        fixes=sorted(fixes, key=lambda fix: -fix.points),
+        missing=tuple(sorted(missing, key=lambda item: -item[0])),
         photo_count=len(photos),
         unmeasured_photos=sum(1 for metrics in photos if metrics is None),
     )
 
 
-def metrics_of(photo: Photo) -> PhotoMetrics | None:
-    """Return a photo's stored metrics, or None if it has not been measured yet."""
-    check = getattr(photo, "listing_check", None)
-    if check is None:
-        return None
-    return PhotoMetrics(
-        long_side=check.long_side,
-        sharpness=check.sharpness,
-        brightness=check.brightness,
-        shadows_clipped=check.shadows_clipped,
-        highlights_clipped=check.highlights_clipped,
-    )
-
-
 def listing_report(cooperative: Cooperative) -> list[ListingScore]:
-    """Score every product of the cooperative, worst first."""
-    photos = Photo.objects.select_related("listing_check").order_by("position", "created_at")
-    products = (
-        Product.objects.filter(cooperative=cooperative)
-        .select_related("category")
-        .prefetch_related(Prefetch("photos", queryset=photos))
+    """Score every product of the cooperative, worst first.
+
+    Two queries: the products, and their photos' stored metrics as plain rows (no photo objects).
+    """
+    products = Product.objects.filter(cooperative=cooperative).select_related("category").defer("search_text")
+    metrics = (
+        Photo.objects.filter(product__cooperative=cooperative)
+        .order_by("product_id", "position", "created_at")
+        .values_list(
+            "product_id",
+            "listing_check__long_side",
+            "listing_check__sharpness",
+            "listing_check__brightness",
+            "listing_check__shadows_clipped",
+            "listing_check__highlights_clipped",
+        )
     )
-    scores = [
-        score_listing(product, [metrics_of(photo) for photo in product.photos.all()]) for product in products
-    ]
+    photos: dict[UUID, list[PhotoMetrics | None]] = defaultdict(list)
+    for product_id, long_side, *figures in metrics:
+        photos[product_id].append(None if long_side is None else PhotoMetrics(long_side, *figures))
+    scores = [score_listing(product, photos[product.pk]) for product in products]
     return sorted(scores, key=lambda score: (score.score, score.product.title_id.lower()))
