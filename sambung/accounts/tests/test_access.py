@@ -9,11 +9,6 @@ from sambung.accounts.models import Role
 from sambung.tests.helpers import make_cooperative, make_member, make_user
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("can", list(Can))
 def test_member_gets_her_membership_only_for_the_capabilities_of_her_role(db, role, can):

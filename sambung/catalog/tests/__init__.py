@@ -3,7 +3,6 @@
 import io
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -12,11 +11,6 @@ from PIL import Image, ImageFilter
 
 from sambung.accounts.models import Membership
 from sambung.catalog.models import Maker
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Kept for the modules that import it; conftest.py now sets the cheap hasher for every test."""
 
 
 def office_url(name: str, *args, query: str = "") -> str:

@@ -8,7 +8,6 @@ from django.urls import reverse
 from sambung.accounts.models import Membership, Role
 from sambung.catalog.models import Product
 from sambung.catalog.photos import add_photo
-from sambung.catalog.tests import fast_passwords  # noqa: F401
 from sambung.tests.helpers import (
     SIKKA_VILLAGE,
     image_bytes,

@@ -3,7 +3,7 @@
 import pytest
 
 from sambung.catalog.models import Maker
-from sambung.catalog.tests import fast_passwords, maker_of, office_url, page_text, shows  # noqa: F401
+from sambung.catalog.tests import maker_of, office_url, page_text, shows
 from sambung.tests.helpers import NITA_VILLAGE, SIKKA_VILLAGE, make_maker
 
 JAKARTA_VILLAGE = "31.71.01.1001"  # Gambir, Jakarta Pusat: a real village, but not in Kabupaten Sikka

@@ -11,7 +11,7 @@ from django.test import Client
 
 from sambung.catalog.models import Maker
 from sambung.catalog.photos import add_photo
-from sambung.catalog.tests import fast_passwords, login_url, maker_of, office_url  # noqa: F401
+from sambung.catalog.tests import login_url, maker_of, office_url
 from sambung.tests.helpers import (
     image_bytes,
     make_location,

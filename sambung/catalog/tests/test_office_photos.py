@@ -9,7 +9,7 @@ from PIL import Image
 
 from sambung.catalog.models import Photo
 from sambung.catalog.photos import THUMB_MAX_BYTES, add_photo
-from sambung.catalog.tests import fast_passwords, media_files, office_url, photo_jpeg, shows  # noqa: F401
+from sambung.catalog.tests import media_files, office_url, photo_jpeg, shows
 from sambung.tests.helpers import image_bytes, make_maker, make_piece, make_product
 
 

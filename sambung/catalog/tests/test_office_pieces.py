@@ -6,7 +6,7 @@ import pytest
 
 from sambung.catalog.models import Piece
 from sambung.catalog.products import save_sku
-from sambung.catalog.tests import fast_passwords, maker_of, office_url, page_text, shows  # noqa: F401
+from sambung.catalog.tests import maker_of, office_url, page_text, shows
 from sambung.inventory.models import StockMove
 from sambung.tests.helpers import make_location, make_maker, make_piece, make_product
 

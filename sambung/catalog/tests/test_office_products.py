@@ -3,7 +3,7 @@
 import pytest
 
 from sambung.catalog.models import SKU, Product
-from sambung.catalog.tests import fast_passwords, office_url, page_text, shows  # noqa: F401
+from sambung.catalog.tests import office_url, page_text, shows
 from sambung.lib.money import MAX_PRICE
 from sambung.tests.helpers import NITA_VILLAGE, SIKKA_VILLAGE, make_category, make_product
 

@@ -12,8 +12,7 @@ from sambung.lib.money import format_rupiah as rupiah
 from sambung.orders import fulfilment
 from sambung.orders.documents import invoice_pdf, latin1, packing_slip_pdf
 from sambung.orders.models import OrderStatus
-from sambung.orders.tests.test_office_orders import (  # noqa: F401
-    fast_passwords,
+from sambung.orders.tests.test_office_orders import (
     make_shop,
     order_in,
     place,

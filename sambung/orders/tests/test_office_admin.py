@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sambung.orders.models import Order, ShippingRate
-from sambung.orders.tests.test_office_orders import fast_passwords, make_shop, place  # noqa: F401
+from sambung.orders.tests.test_office_orders import make_shop, place
 from sambung.tests import helpers
 
 

@@ -54,12 +54,6 @@ ROUTE_TO = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Hash the personas' passwords cheaply: the default hasher takes ~0.3 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_shop(cooperative, *, piece_code: str = "SKA-2026-014") -> SimpleNamespace:
     """A cooperative that sells: QRIS and bank details, a warehouse, coffee by the bag, an ikat piece, a rate."""
     cooperative.qris_static = DEMO_QRIS

@@ -9,8 +9,7 @@ import pytest
 
 from sambung.catalog.models import Cooperative
 from sambung.orders.models import Order, OrderEvent, OrderStatus, ShippingRate
-from sambung.orders.tests.test_office_orders import (  # noqa: F401
-    fast_passwords,
+from sambung.orders.tests.test_office_orders import (
     login_url,
     make_shop,
     order_in,

@@ -14,7 +14,7 @@ from sambung.orders.checkout import quote_shipping, start_checkout
 from sambung.orders.models import ShippingRate
 from sambung.orders.payments import InvalidPaymentDetails, save_payment_details
 from sambung.orders.shipping_rates import InvalidShippingRate, save_shipping_rate
-from sambung.orders.tests.test_office_orders import fast_passwords, flashed, make_shop, shows, url  # noqa: F401
+from sambung.orders.tests.test_office_orders import flashed, make_shop, shows, url
 from sambung.tests import helpers
 
 BANK = {
