@@ -1,6 +1,5 @@
 """Packing slips and invoices as PDF: what each must say, in a font every PDF reader has."""
 
-import contextlib
 import re
 import zlib
 
@@ -21,15 +20,22 @@ from sambung.orders.tests.test_office_orders import (
 
 S = OrderStatus
 TEXT_SHOWN = re.compile(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj")
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 
 
 def pdf_text(pdf: bytes) -> str:
-    """Return the text a PDF draws, from its content streams (inflated when compressed), one run per line."""
+    """Return the text a PDF draws, from its content streams (inflated when compressed), one run per line.
+
+    A compressed stream is inflated from its first byte until zlib says it ends, so its length never depends on
+    what bytes the compressed data happens to end with; a plain stream runs to the next ``endstream``.
+    """
     runs = []
-    for stream in STREAM.findall(pdf):
-        with contextlib.suppress(zlib.error):  # a stream that is not compressed is read as it is
-            stream = zlib.decompress(stream)
+    for start in STREAM_START.finditer(pdf):
+        rest = pdf[start.end() :]
+        try:
+            stream = zlib.decompressobj().decompress(rest)
+        except zlib.error:
+            stream = rest[: rest.find(b"endstream")]
         for raw in TEXT_SHOWN.findall(stream):
             text = re.sub(rb"\\([()\\])", rb"\1", raw)
             runs.append(text.decode("latin-1"))
