@@ -37,6 +37,8 @@ urlpatterns = [
         name="inspection_detail",
     ),
     path("<slug:slug>/mutu/karya/<uuid:piece_id>/", views.piece_quality, name="piece_quality"),
+    path("<slug:slug>/mutu/pengrajin/", views.maker_records, name="maker_records"),
+    path("<slug:slug>/mutu/pengrajin/<uuid:maker_id>/", views.maker_record, name="maker_record"),
     path("<slug:slug>/mutu/label/", views.hang_tags, name="hang_tags"),
     path("<slug:slug>/mutu/label.pdf", views.hang_tags_file, name="hang_tags_file"),
 ]

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_safe
 from sambung.accounts.access import Can, access_cooperative, has_capability
 from sambung.accounts.models import Membership
 from sambung.catalog.models import SKU, Location, Piece, Product
-from sambung.catalog.queries import visible_pieces
+from sambung.catalog.queries import visible_makers, visible_pieces
 from sambung.catalog.views import office_context, posted, require_get_or_post
 from sambung.inventory.models import Position, StockLevel
 from sambung.orders.views import pdf_response
-from sambung.quality import queries
+from sambung.quality import queries, records
 from sambung.quality.forms import CriterionForm, DefaultStandardForm, InspectionForm
 from sambung.quality.inspections import InspectionError, record_inspection
 from sambung.quality.models import PASSING, Inspection, Outcome, Standard
@@ -396,6 +396,42 @@ def piece_quality(request: HttpRequest, slug: str, piece_id) -> HttpResponse:
             inspections=inspections,
             is_public=latest is not None and latest.outcome in PASSING,
         ),
+    )
+
+
+# Makers' quality records
+
+
+@login_required
+@require_safe
+def maker_records(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every maker's last twelve months, worst pass rate first; a maker is sent to her own record."""
+    membership = access_cooperative(request.user, slug, Can.VIEW_OFFICE)
+    if not has_capability(membership, Can.VIEW_MAKERS):
+        if membership.maker_id:
+            return redirect("quality:maker_record", membership.cooperative.slug, membership.maker_id)
+        raise Http404
+    return render(
+        request,
+        "quality/maker_records.html",
+        office_context(
+            membership,
+            summaries=records.maker_summaries(membership.cooperative),
+            since=records.window_start(),
+        ),
+    )
+
+
+@login_required
+@require_safe
+def maker_record(request: HttpRequest, slug: str, maker_id) -> HttpResponse:
+    """One maker's record month by month: the staff who see makers see anyone's, a maker only her own."""
+    membership = access_cooperative(request.user, slug, Can.VIEW_OFFICE)
+    maker = get_object_or_404(visible_makers(membership), pk=maker_id)
+    return render(
+        request,
+        "quality/maker_record.html",
+        office_context(membership, maker=maker, record=records.maker_record(maker)),
     )
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from sambung.catalog.models import Category
+from sambung.catalog.models import Category, Piece
 from sambung.catalog.tests import login_url, maker_of
 from sambung.quality.models import Inspection, Standard, StandardVersion
 from sambung.quality.standards import add_default_standard
@@ -78,6 +78,8 @@ class World:
         helpers.make_stock(coffee, location, 10, sellable=False)
         self.sku, self.location = coffee.skus.get().pk, location.pk
         self.kind = "measurement"
+        self.own_maker = own.maker_id
+        self.colleague = Piece.objects.get(pk=self.waiting).maker_id
 
         other_category = helpers.make_category()
         other_product = helpers.make_product(other_cooperative, category=other_category)
@@ -91,6 +93,7 @@ class World:
         )
         self.other_inspection = passed.inspections.get().pk
         self.other_location = other_location.pk
+        self.other_maker = passed.maker_id
         self.other_sku = other_product.skus.get().pk
 
 
@@ -114,6 +117,8 @@ ROUTES = [
     Route("piece quality", "piece_quality", here("waiting"), "get", STAFF),
     Route("piece quality, her piece", "piece_quality", here("own_piece"), "get", EVERY_MEMBER),
     Route("hang tags", "hang_tags", here(), "get", INSPECTORS),
+    Route("maker record, her own", "maker_record", here("own_maker"), "get", EVERY_MEMBER),
+    Route("maker record, another maker's", "maker_record", here("colleague"), "get", STAFF),
     Route("hang tag file, none chosen", "hang_tags_file", here(), "get", INSPECTORS, 302),
     # Rows of another cooperative under this cooperative's address: missing, for everyone.
     Route("another cooperative's standard", "standard_detail", here("other_standard"), "get", NOBODY),
@@ -125,6 +130,7 @@ ROUTES = [
     ),
     Route("our SKU at their location", "inspect_batch", here("sku", "other_location"), "get", NOBODY),
     Route("another cooperative's inspection", "inspection_detail", here("other_inspection"), "get", NOBODY),
+    Route("another cooperative's maker record", "maker_record", here("other_maker"), "get", NOBODY),
     Route(
         "an unknown kind of criterion", "criterion_create", lambda w: (w.slug, w.standard, "x"), "get", NOBODY
     ),
@@ -135,6 +141,7 @@ ROUTES = [
     Route("our standard at their address", "standard_detail", elsewhere("standard"), "get", NOBODY),
     Route("our piece at their address", "inspect_piece", elsewhere("waiting"), "post", NOBODY),
     Route("our inspection at their address", "inspection_detail", elsewhere("own_inspection"), "get", NOBODY),
+    Route("our maker's record at their address", "maker_record", elsewhere("own_maker"), "get", NOBODY),
 ]
 
 
@@ -212,5 +219,22 @@ def test_read_only_pages_refuse_a_post(manager, world):
         ("piece_quality", (world.own_piece,)),
         ("hang_tags", ()),
         ("hang_tags_file", ()),
+        ("maker_records", ()),
+        ("maker_record", (world.own_maker,)),
     ):
         assert manager.post(quality_url(name, world.slug, *args)).status_code == 405, name
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_makers_records_list_is_for_staff_and_sends_a_maker_to_her_own(request, world, persona):
+    client = request.getfixturevalue(persona)
+    response = client.get(quality_url("maker_records", world.slug))
+    if persona in STAFF:
+        assert response.status_code == 200
+    elif persona == MAKER:
+        assert response.status_code == 302
+        assert response.url == quality_url("maker_record", world.slug, world.own_maker)
+    elif persona == "buyer":
+        assert response.status_code == 302 and response.url.startswith(login_url())
+    else:
+        assert response.status_code == 404
