@@ -12,8 +12,9 @@ from django.utils import translation
 
 from sambung.catalog.models import Category, Piece
 from sambung.catalog.tests import login_url, maker_of
+from sambung.inventory.models import StockMove
 from sambung.quality.models import Inspection, Standard, StandardVersion
-from sambung.quality.standards import add_default_standard
+from sambung.quality.standards import add_default_standard, criteria_of, current_version, passing_value
 from sambung.tests import helpers
 
 MANAGER, OPERATOR, MAKER, VIEWER = "manager", "operator", "maker_user", "viewer"
@@ -76,9 +77,26 @@ class World:
         coffee = helpers.make_product(cooperative, category=coffee_category)
         coffee.skus.update(is_unique=False)
         helpers.make_stock(coffee, location, 10, sellable=False)
+        coffee_version = current_version(
+            Standard.objects.get(cooperative=cooperative, category=coffee_category)
+        )
+        coffee_answers = {c.key: passing_value(c, coffee) for c in criteria_of(coffee_version)}
+        helpers.pass_inspection(
+            sku=coffee.skus.get(),
+            location=location,
+            quantity=2,
+            results={**coffee_answers, "no_live_insects": "fail"},
+        )
         self.sku, self.location = coffee.skus.get().pk, location.pk
         self.kind = "measurement"
         self.own_maker = own.maker_id
+        rejected = helpers.make_piece(
+            product, helpers.make_maker(cooperative), location=location, sellable=False
+        )
+        version = current_version(Standard.objects.get(cooperative=cooperative, category=category))
+        answers = {c.key: passing_value(c, product) for c in criteria_of(version)}
+        helpers.pass_inspection(piece=rejected, results={**answers, "no_stains_holes": "fail"})
+        self.rejected = rejected.pk
         self.colleague = Piece.objects.get(pk=self.waiting).maker_id
 
         other_category = helpers.make_category()
@@ -117,6 +135,14 @@ ROUTES = [
     Route("piece quality", "piece_quality", here("waiting"), "get", STAFF),
     Route("piece quality, her piece", "piece_quality", here("own_piece"), "get", EVERY_MEMBER),
     Route("hang tags", "hang_tags", here(), "get", INSPECTORS),
+    Route("write off a rejected piece", "write_off_piece", here("rejected"), "get", INSPECTORS),
+    Route("write off a rejected piece", "write_off_piece", here("rejected"), "post", INSPECTORS, 302),
+    Route("return a rejected piece", "return_piece", here("rejected"), "get", INSPECTORS),
+    Route("return a rejected piece", "return_piece", here("rejected"), "post", INSPECTORS, 302),
+    Route("receive a piece back", "receive_piece", here("rejected"), "get", INSPECTORS),
+    Route("receive a piece back", "receive_piece", here("rejected"), "post", INSPECTORS),
+    Route("write off a batch", "write_off_batch", here("sku", "location"), "get", INSPECTORS),
+    Route("write off a batch", "write_off_batch", here("sku", "location"), "post", INSPECTORS),
     Route("maker record, her own", "maker_record", here("own_maker"), "get", EVERY_MEMBER),
     Route("maker record, another maker's", "maker_record", here("colleague"), "get", STAFF),
     Route("hang tag file, none chosen", "hang_tags_file", here(), "get", INSPECTORS, 302),
@@ -130,6 +156,16 @@ ROUTES = [
     ),
     Route("our SKU at their location", "inspect_batch", here("sku", "other_location"), "get", NOBODY),
     Route("another cooperative's inspection", "inspection_detail", here("other_inspection"), "get", NOBODY),
+    Route("another cooperative's piece, written off", "write_off_piece", here("other_piece"), "post", NOBODY),
+    Route("another cooperative's piece, returned", "return_piece", here("other_piece"), "post", NOBODY),
+    Route("another cooperative's piece, received", "receive_piece", here("other_piece"), "post", NOBODY),
+    Route(
+        "another cooperative's batch, written off",
+        "write_off_batch",
+        here("other_sku", "other_location"),
+        "post",
+        NOBODY,
+    ),
     Route("another cooperative's maker record", "maker_record", here("other_maker"), "get", NOBODY),
     Route(
         "an unknown kind of criterion", "criterion_create", lambda w: (w.slug, w.standard, "x"), "get", NOBODY
@@ -175,7 +211,12 @@ def test_forbidden_posts_record_nothing(operator, viewer, maker_user, outsider, 
         )
     for client in (viewer, maker_user, outsider):
         client.post(quality_url("inspect_piece", world.slug, world.waiting), answers)
+    for client in (viewer, maker_user, outsider):
+        client.post(quality_url("write_off_piece", world.slug, world.rejected))
+        client.post(quality_url("return_piece", world.slug, world.rejected))
+        client.post(quality_url("write_off_batch", world.slug, world.sku, world.location), {"quantity": "1"})
     assert StandardVersion.objects.count() == versions and Inspection.objects.count() == inspections
+    assert not StockMove.objects.filter(reason__in=["write_off", "return_to_maker"]).exists()
 
 
 def test_a_hang_tag_of_another_cooperatives_piece_is_not_printed(manager, world):
@@ -191,7 +232,7 @@ def test_posts_without_a_csrf_token_are_refused_and_record_nothing(cooperative, 
         client = Client(enforce_csrf_checks=True)
         client.force_login(helpers.make_member(cooperative, role))
         assert client.post(quality_url(name, *args), {"based_on": "x"}).status_code == 403
-    assert StandardVersion.objects.count() == 3 and Inspection.objects.count() == 2
+    assert StandardVersion.objects.count() == 3 and Inspection.objects.count() == 4
 
 
 def test_every_post_form_carries_a_csrf_token(manager, world, cooperative):
