@@ -341,6 +341,8 @@ def _summary(order: Order, membership: Membership) -> dict:
 
 def _detail(order: Order, membership: Membership) -> dict:
     sees_contact = has_capability(membership, Can.VIEW_BUYERS)
+    lines = list(order.lines.all())
+    passed = latest_inspections((line.piece_id for line in lines if line.piece_id), outcomes=PASSING)
     address = {
         "street": order.address,
         "village": _village(order.village_code),
@@ -356,6 +358,7 @@ def _detail(order: Order, membership: Membership) -> dict:
             {
                 "sku": line.sku.code,
                 "piece": line.piece.code if line.piece else None,
+                "piece_inspection": _staff_inspection(passed.get(line.piece_id)),
                 "title": line.title,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
@@ -363,7 +366,7 @@ def _detail(order: Order, membership: Membership) -> dict:
                 "ship_by": line.promised_ship_by,
                 "location": line.location.name,
             }
-            for line in order.lines.all()
+            for line in lines
         ],
         "events": [
             {

@@ -269,6 +269,9 @@ class AddressOut(Schema):
 class OrderLineOut(Schema):
     sku: str
     piece: str | None
+    piece_inspection: StockInspectionOut | None = Field(
+        description="For a piece: its latest passed inspection, the one that put it on sale (grade and flaws)."
+    )
     title: str
     quantity: int
     unit_price: int

@@ -47,7 +47,9 @@ def test_each_piece_on_sale_shows_its_grade_flaws_and_inspection_date(graded):
     assert b["flaws_id"] == ["Rumbai rapi: tidak"] and b["flaws_en"] == ["Neat fringes: no"]
     inspection = Inspection.objects.get(piece=graded["pieces"]["SEL-B"])
     assert b["inspected_on"] == timezone.localdate(inspection.created_at).isoformat()
-    inspected_at = datetime.datetime.fromisoformat(b["inspected_at"])  # to the millisecond, as JSON carries it
+    inspected_at = datetime.datetime.fromisoformat(
+        b["inspected_at"]
+    )  # to the millisecond, as JSON carries it
     assert abs(inspected_at - inspection.created_at) < datetime.timedelta(milliseconds=1)
     assert (b["note_id"], b["note_en"]) == ("Catatan", "A note")
     assert by_code["SEL-B"]["provenance_url"] == "http://testserver/karya/SEL-B/"
@@ -113,3 +115,18 @@ def test_the_schema_documents_grades(api_schema):
 @pytest.fixture
 def api_schema(db):
     return Client().get("/api/v1/openapi.json").json()
+
+
+def test_an_order_line_of_a_piece_shows_the_inspection_that_put_it_on_sale(
+    manager, cooperative, graded, order_of
+):
+    from sambung.orders.cart import PricedLine
+
+    piece = graded["pieces"]["SEL-B"]
+    order = order_of(cooperative, [PricedLine(piece.sku, piece, 1)], helpers.make_shipping_rate(cooperative))
+    line = manager.get(f"/api/v1/cooperatives/nian-tana/orders/{order.code}").json()["lines"][0]
+    assert line["piece"] == "SEL-B"
+    assert (line["piece_inspection"]["outcome"], line["piece_inspection"]["flaws_en"]) == (
+        "b",
+        ["Neat fringes: no"],
+    )
