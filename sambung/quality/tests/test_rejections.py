@@ -4,7 +4,7 @@ into quality control and is sold again only after a new passed inspection."""
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
@@ -278,7 +278,7 @@ def test_two_operators_receiving_the_same_piece_back_at_once_receive_it_once(coo
         except RejectionError:
             outcomes.append("refused")
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=receive, args=(member,)) for member in members]
     for thread in threads:
