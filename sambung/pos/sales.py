@@ -41,7 +41,14 @@ class SaleItem:
     location: Location
     quantity: int = 1
     piece: Piece | None = None
-    line_id: uuid.UUID | None = None  # given when a sale is replayed elsewhere; new otherwise
+    # Given when a sale recorded at a hub is replayed on another node: its line id and the price it was sold at.
+    # The stall's form never sets them: there the line id is new and the price is today's catalogue price.
+    line_id: uuid.UUID | None = None
+    sold_price: int | None = None
+
+    @property
+    def unit_price(self) -> int:
+        return self.sold_price if self.sold_price is not None else self.sku.price
 
     @property
     def title(self) -> str:
@@ -49,7 +56,7 @@ class SaleItem:
 
     @property
     def line_total(self) -> int:
-        return self.sku.price * self.quantity
+        return self.unit_price * self.quantity
 
 
 def price_sale(*, channel: Channel, items: list[SaleItem]) -> int:
@@ -81,13 +88,17 @@ def price_sale(*, channel: Channel, items: list[SaleItem]) -> int:
             raise SaleRefused(
                 _("A piece is sold on its own, one at a time: %(title)s.") % {"title": item.title}
             )
+        if item.sold_price is not None and (
+            isinstance(item.sold_price, bool) or not isinstance(item.sold_price, int) or item.sold_price < 1
+        ):
+            raise SaleRefused(_("%(title)s has no valid price.") % {"title": item.title})
         if item.piece is None and item.sku.is_unique:
             raise SaleRefused(_("%(title)s is one of a kind: pick the piece itself.") % {"title": item.title})
         key = (item.sku.pk, item.piece.pk if item.piece else None, item.location.pk)
         if key in seen:
             raise SaleRefused(_("%(title)s is picked twice.") % {"title": item.title})
         seen.add(key)
-    return sum(item.sku.price * item.quantity for item in items)
+    return sum(item.line_total for item in items)
 
 
 def check_payment(
@@ -217,7 +228,7 @@ def _sell_item(sale: StallSale, item: SaleItem, user) -> StallSaleLine:
         location=item.location,
         title=item.title[:240],
         quantity=item.quantity,
-        unit_price=item.sku.price,
+        unit_price=item.unit_price,
         move=move,
     )
 

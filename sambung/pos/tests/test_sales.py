@@ -178,6 +178,18 @@ def test_a_qris_payment_above_bank_indonesias_cap_is_refused(market):
         sell(market, SaleItem(sku=market.coffee, location=market.hub, quantity=5), payment_method="qris")
 
 
+def test_a_sale_replayed_from_a_hub_keeps_its_line_ids_and_the_prices_it_was_sold_at(market):
+    line_id = uuid7()
+    market.coffee.price = 65_000  # the centre raised the price after the hub sold
+    market.coffee.save()
+    item = SaleItem(sku=market.coffee, location=market.hub, quantity=2, line_id=line_id, sold_price=60_000)
+    sale = sell(market, item)
+    line = sale.lines.get()
+    assert (line.pk, line.move_id, line.unit_price, sale.total) == (line_id, line_id, 60_000, 120_000)
+    with pytest.raises(SaleRefused, match="no valid price"):
+        sell(market, SaleItem(sku=market.coffee, location=market.hub, sold_price=0))
+
+
 def test_the_buyers_number_is_kept_in_e164(market):
     sale = sell(market, piece_item(market, market.piece), buyer_phone="0812-3456-7890")
     assert sale.buyer_phone == "+6281234567890"

@@ -8,11 +8,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from sambung.catalog.models import Node
 from sambung.inventory.models import StockMove
 from sambung.lib.ids import uuid7
 from sambung.pos.models import StallSale
 from sambung.pos.sales import SaleItem, record_stall_sale
 from sambung.pos.tests.conftest import build_market
+from sambung.tests import helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -254,8 +256,6 @@ def test_a_piece_sold_by_the_other_operator_a_moment_ago_is_refused_with_the_pic
 
 
 def test_the_stall_page_asks_which_stall_when_the_cooperative_has_several(manager, market):
-    from sambung.tests import helpers
-
     second = helpers.make_channel(market.cooperative, name="Lapak Nita")
     page = text(manager.get(url("stall", market.cooperative.slug)))
     assert "Which stall" in page and str(second.pk) in page and str(market.stall.pk) in page
@@ -374,16 +374,19 @@ def test_bad_rights_requests_say_why_and_move_nothing(manager, market, other_coo
     assert manager.post(url("rights_move", market.cooperative.slug), foreign_channel).status_code == 404
 
 
-def test_the_manager_opens_a_stall_for_a_hub_and_the_operator_cannot(manager, operator, market):
-    from sambung.catalog.models import Node
+@pytest.mark.parametrize("persona", ["operator", "viewer", "maker_user", "outsider"])
+def test_only_the_manager_opens_a_stall(request, market, persona):
+    nita = Node.objects.create(cooperative=market.cooperative, kind=Node.Kind.HUB, name="Hub Nita")
+    client = request.getfixturevalue(persona)
+    response = client.post(
+        url("stall_open", market.cooperative.slug), {"node": nita.pk, "name": "Lapak Nita"}
+    )
+    assert response.status_code == 404 and not nita.channels.exists()
 
+
+def test_the_manager_opens_a_stall_for_a_hub(manager, market):
     nita = Node.objects.create(cooperative=market.cooperative, kind=Node.Kind.HUB, name="Hub Nita")
     assert "Open the stall" in text(manager.get(url("rights", market.cooperative.slug)))
-    assert (
-        operator.post(
-            url("stall_open", market.cooperative.slug), {"node": nita.pk, "name": "Lapak Nita"}
-        ).status_code
-        == 404
-    )
     manager.post(url("stall_open", market.cooperative.slug), {"node": nita.pk, "name": "Lapak Nita"})
     assert nita.channels.get().name == "Lapak Nita"
+    assert "Open the stall" not in text(manager.get(url("rights", market.cooperative.slug)))
