@@ -48,7 +48,7 @@ def parse_whole(raw: str, *, maximum: int, message: str) -> int:
 def parse_sale(post) -> SaleForm:
     """Read the sale form, or raise SaleRefused saying what to correct."""
     sale_id = parse_uuid(post.get("sale_id"))
-    if sale_id is None:
+    if sale_id is None or sale_id.version != 7:  # the page draws a UUIDv7 for every new sale
         raise SaleRefused(_("This sale form is incomplete. Open the stall page again."))
     picks = {}
     for key in post:

@@ -135,13 +135,16 @@ class DaySales:
         return self.by_method.get(PaymentMethod.QRIS, 0)
 
 
-def day_sales(cooperative: Cooperative, day: datetime.date, channel: Channel | None = None) -> DaySales:
-    """The stall sales of one local day (WITA), newest first, with totals by payment method."""
+def day_sales(
+    cooperative: Cooperative, day: datetime.date, channels: list[Channel] | None = None
+) -> DaySales:
+    """The sales of the stalls (default: all the cooperative's) on one local day (WITA), newest first, with totals
+    by payment method."""
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     end = start + datetime.timedelta(days=1)
     sales = StallSale.objects.filter(cooperative=cooperative, sold_at__gte=start, sold_at__lt=end)
-    if channel is not None:
-        sales = sales.filter(channel=channel)
+    if channels is not None:
+        sales = sales.filter(channel__in=channels)
     sales = list(
         sales.select_related("channel", "sold_by").prefetch_related("lines").order_by("-sold_at", "-id")
     )

@@ -217,7 +217,7 @@ def sales(request: HttpRequest, slug: str) -> HttpResponse:
             day = datetime.date.fromisoformat(request.GET["tanggal"])
         except ValueError:
             messages.error(request, _("Choose a date such as %(today)s.") % {"today": today.isoformat()})
-    report = queries.day_sales(membership.cooperative, day, channel)
+    report = queries.day_sales(membership.cooperative, day, [channel] if channel else stalls)
     context = office_context(
         membership,
         report=report,
@@ -232,7 +232,13 @@ def sales(request: HttpRequest, slug: str) -> HttpResponse:
 # -- Selling rights --------------------------------------------------------------------------------------
 
 
-def rights_targets(membership: Membership, channels: list[Channel], holder: Channel, location: Location):
+def rights_targets(
+    membership: Membership,
+    channels: list[Channel],
+    local_stalls: list[Channel],
+    holder: Channel,
+    location: Location,
+) -> list[Channel]:
     """The channels this member may hand the holder's rights at this location to."""
     if has_capability(membership, ALLOCATE):
         return [
@@ -241,7 +247,7 @@ def rights_targets(membership: Membership, channels: list[Channel], holder: Chan
             if channel.pk != holder.pk
             and (channel.kind != Channel.Kind.STALL or channel.node_id == location.node_id)
         ]
-    if has_capability(membership, SELL) and holder.kind == Channel.Kind.STALL:
+    if has_capability(membership, SELL) and holder in local_stalls:
         return [channel for channel in channels if channel.kind == Channel.Kind.WEB]
     return []
 
@@ -255,9 +261,12 @@ def rights(request: HttpRequest, slug: str) -> HttpResponse:
         Channel.objects.filter(cooperative=cooperative).select_related("node").order_by("kind", "name")
     )
     rows = queries.rights_by_location(cooperative)
+    local_stalls = queries.stalls(cooperative)
     for row in rows:
         for holding in row.holdings:
-            holding.targets = rights_targets(membership, channels, holding.channel, row.location)
+            holding.targets = rights_targets(
+                membership, channels, local_stalls, holding.channel, row.location
+            )
             holding.request_id = uuid7()
     hubs_without_stall = []
     if has_capability(membership, ALLOCATE):
@@ -282,11 +291,11 @@ def rights_move(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(channels, pk=parse_uuid(request.POST.get("source")))
     target_id = parse_uuid(request.POST.get("target"))
     request_id = parse_uuid(request.POST.get("request_id"))
-    if request_id is None:
+    if request_id is None or request_id.version != 7:  # the form's own id: its moves' ids derive from it
         raise Http404
     if not has_capability(membership, ALLOCATE):
         # A hub operator only gives her stall's rights back to the online store.
-        if source.kind != Channel.Kind.STALL:
+        if source not in queries.stalls(cooperative):
             raise Http404
         target = web_store(cooperative)
         if target_id is not None and target_id != target.pk:

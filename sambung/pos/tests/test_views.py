@@ -202,6 +202,7 @@ def test_the_server_prices_the_sale_whatever_the_form_says(operator, market):
         ({"q{slot}": "1", "cash_received": "lots"}, "whole rupiah"),
         ({"q{slot}": "1", "buyer_phone": "12"}, "WhatsApp"),
         ({"q{slot}": "1", "sale_id": "not-a-uuid"}, "form is incomplete"),
+        ({"q{slot}": "1", "sale_id": "6f1c2a34-1111-4222-8333-444455556666"}, "form is incomplete"),  # not v7
         ({"q999999": "1"}, "not sold at this stall"),
     ],
 )
@@ -369,6 +370,12 @@ def test_bad_rights_requests_say_why_and_move_nothing(manager, market, other_coo
     for data, message in cases:
         response = manager.post(url("rights_move", market.cooperative.slug), data, follow=True)
         assert message in text(response), message
+    assert StockMove.objects.count() == moves
+    not_the_forms_id = {
+        **rights_form(market, source=market.web, target=market.stall, pieces=[market.web_piece])
+    }
+    not_the_forms_id["request_id"] = str(uuid.uuid4())
+    assert manager.post(url("rights_move", market.cooperative.slug), not_the_forms_id).status_code == 404
     assert StockMove.objects.count() == moves
     foreign_channel = rights_form(market, source=market.web, target=other.stall, pieces=[market.web_piece])
     assert manager.post(url("rights_move", market.cooperative.slug), foreign_channel).status_code == 404
