@@ -65,7 +65,7 @@ def receipt_pdf(sale: StallSale, *, compress: bool = True) -> bytes:
     pdf.set_compression(compress)
     pdf.set_margins(5, 5, 5)
     pdf.set_auto_page_break(auto=True, margin=5)
-    pdf.set_title(latin1(_("Receipt %(code)s") % {"code": sale.code, "when": ""}))
+    pdf.set_title(latin1(_("Receipt %(code)s") % {"code": sale.code}))
     pdf.set_author(latin1(sale.cooperative.name))
     pdf.set_creator("Sambung")
     pdf.add_page()

@@ -6,6 +6,7 @@ records the sale and the other is told it is gone. The sale id comes from the fo
 one sale. The sync layer emits its event from here, in the same transaction.
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass
 
@@ -183,6 +184,7 @@ def record_stall_sale(
             )
             for item in items:
                 _sell_item(sale, item, user)
+            # Hub sync writes its outbox event (stall_sale_payload(sale)) here, in this same transaction.
     except IntegrityError:
         # The same form submitted twice at once: the other submit recorded it first.
         existing = StallSale.objects.filter(pk=sale_id).first()
@@ -237,3 +239,59 @@ def _same_sale(sale: StallSale, channel: Channel) -> StallSale:
     if sale.channel_id != channel.pk:
         raise SaleRefused(_("This sale number was already used at another stall. Start a new sale."))
     return sale
+
+
+def stall_sale_payload(sale: StallSale) -> dict:
+    """Return the sale as a JSON-able dict that `apply_stall_sale` records again on another node."""
+    return {
+        "id": str(sale.pk),
+        "channel": str(sale.channel_id),
+        "payment_method": sale.payment_method,
+        "cash_received": sale.cash_received,
+        "buyer_phone": sale.buyer_phone,
+        "sold_at": sale.sold_at.isoformat(),
+        "lines": [
+            {
+                "id": str(line.pk),
+                "sku": str(line.sku_id),
+                "piece": str(line.piece_id) if line.piece_id else None,
+                "location": str(line.location_id),
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
+            for line in sale.lines.order_by("id")
+        ],
+    }
+
+
+def apply_stall_sale(payload: dict) -> StallSale:
+    """Record a sale made on another node from its payload, with its ids and prices; a sale held already is returned.
+
+    A row the payload names but this node lacks raises the model's DoesNotExist (it may arrive later); a sale the
+    stall cannot make here (its units gone) raises SaleRefused.
+    """
+    sale_id = uuid.UUID(payload["id"])
+    existing = StallSale.objects.filter(pk=sale_id).first()
+    if existing is not None:
+        return existing
+    channel = Channel.objects.select_related("cooperative", "node").get(pk=payload["channel"])
+    items = [
+        SaleItem(
+            sku=SKU.objects.select_related("product").get(pk=line["sku"]),
+            piece=Piece.objects.get(pk=line["piece"]) if line["piece"] else None,
+            location=Location.objects.get(pk=line["location"]),
+            quantity=line["quantity"],
+            line_id=uuid.UUID(line["id"]),
+            sold_price=line["unit_price"],
+        )
+        for line in payload["lines"]
+    ]
+    return record_stall_sale(
+        sale_id=sale_id,
+        channel=channel,
+        items=items,
+        payment_method=payload["payment_method"],
+        cash_received=payload["cash_received"],
+        buyer_phone=payload["buyer_phone"],
+        sold_at=datetime.datetime.fromisoformat(payload["sold_at"]),
+    )

@@ -1,3 +1,4 @@
+import json
 import uuid
 
 import pytest
@@ -8,7 +9,7 @@ from lokal.qris import parse_qris
 from sambung.inventory.models import Position, StockLevel, StockMove
 from sambung.lib.ids import uuid7
 from sambung.pos.models import StallSale, StallSaleLine, sale_code
-from sambung.pos.sales import SaleItem, SaleRefused, record_stall_sale
+from sambung.pos.sales import SaleItem, SaleRefused, apply_stall_sale, record_stall_sale, stall_sale_payload
 from sambung.pos.tests.conftest import build_market
 from sambung.tests import helpers
 
@@ -226,3 +227,23 @@ def test_the_stall_never_sells_more_than_it_holds_and_never_touches_the_web_stor
     assert (
         net == StockLevel.objects.get(sku=market.coffee, channel=market.stall, position="available").quantity
     )
+
+
+def test_a_sales_payload_records_the_same_sale_again_and_only_once(market):
+    sold = sell(
+        market, piece_item(market, market.piece), SaleItem(sku=market.coffee, location=market.hub, quantity=2)
+    )
+    payload = json.loads(json.dumps(stall_sale_payload(sold)))
+    assert apply_stall_sale(payload) == sold and StallSale.objects.count() == 1
+    # The same sale arriving at a node that has not seen it: new id, same shape.
+    payload["id"] = str(uuid7())
+    for line in payload["lines"]:
+        line["id"] = str(uuid7())
+    payload["lines"] = [line for line in payload["lines"] if line["piece"] is None]
+    replayed = apply_stall_sale(payload)
+    assert stall_sale_payload(replayed) == payload
+    assert market.level(sku=market.coffee, channel=market.stall) == 1
+    with pytest.raises(SaleRefused, match="Only 1 of"):
+        apply_stall_sale(
+            {**payload, "id": str(uuid7()), "lines": [{**payload["lines"][0], "id": str(uuid7())}]}
+        )
