@@ -397,3 +397,29 @@ def test_the_manager_opens_a_stall_for_a_hub(manager, market):
     manager.post(url("stall_open", market.cooperative.slug), {"node": nita.pk, "name": "Lapak Nita"})
     assert nita.channels.get().name == "Lapak Nita"
     assert "Open the stall" not in text(manager.get(url("rights", market.cooperative.slug)))
+
+
+def test_the_stall_page_costs_the_same_queries_however_many_pieces_it_holds(operator, market):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sambung.inventory.stock import move_rights
+
+    with CaptureQueriesContext(connection) as few:
+        operator.get(url("stall", market.cooperative.slug))
+    maker = helpers.make_maker(market.cooperative)
+    for number in range(6):
+        product = helpers.make_product(market.cooperative)
+        piece = helpers.make_piece(product, maker, location=market.hub, code=f"EXTRA-{number}")
+        move_rights(
+            sku=piece.sku,
+            piece=piece,
+            location=market.hub,
+            quantity=1,
+            source=market.web,
+            target=market.stall,
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = text(operator.get(url("stall", market.cooperative.slug)))
+    assert "EXTRA-5" in page
+    assert len(many) == len(few)
