@@ -423,3 +423,25 @@ def test_the_stall_page_costs_the_same_queries_however_many_pieces_it_holds(oper
         page = text(operator.get(url("stall", market.cooperative.slug)))
     assert "EXTRA-5" in page
     assert len(many) == len(few)
+
+
+def test_without_a_stall_the_page_says_how_to_open_one(manager, cooperative):
+    page = text(manager.get(url("stall", cooperative.slug)))
+    assert "no market stall yet" in page and 'name="sale_id"' not in page
+
+
+def test_a_stall_holding_nothing_says_so(manager, market):
+    from sambung.inventory.stock import move_rights
+
+    for piece in (market.piece, market.other_piece):
+        move_rights(
+            sku=piece.sku,
+            piece=piece,
+            location=market.hub,
+            quantity=1,
+            source=market.stall,
+            target=market.web,
+        )
+    move_rights(sku=market.coffee, location=market.hub, quantity=5, source=market.stall, target=market.web)
+    page = text(manager.get(url("stall", market.cooperative.slug)))
+    assert "Nothing to sell here" in page and 'name="sale_id"' not in page
