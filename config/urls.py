@@ -24,5 +24,6 @@ urlpatterns += i18n_patterns(
     path("", include("sambung.production.urls")),
     path("kelola/", include("sambung.quality.urls")),
     path("karya/", include("sambung.quality.public_urls")),
+    path("kelola/", include("sambung.pos.urls")),
     prefix_default_language=False,
 )
