@@ -237,7 +237,7 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
                 f.attname: values[f.attname]
                 for f in model._meta.concrete_fields
                 if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                if f.attname in values
+                if values.get(f.attname) is not None
             }
             if stamped:
                 model._default_manager.filter(pk=pk).update(**stamped)
