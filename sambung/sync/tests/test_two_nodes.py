@@ -61,7 +61,7 @@ class Node:
         )
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 (our own manage.py)
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=self.env,
@@ -88,7 +88,7 @@ def centre_and_hub(tmp_path):
     (tmp_path / "hub").mkdir()
     shutil.copy(tmp_path / "centre" / "sambung.sqlite3", tmp_path / "hub" / "sambung.sqlite3")
     port = _free_port()
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (our own manage.py)
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
         cwd=ROOT, env=centre.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
