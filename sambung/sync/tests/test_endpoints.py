@@ -31,7 +31,9 @@ def hub(cooperative):
 
 def test_enrolment_with_a_valid_code_returns_a_certificate_of_the_hubs_scope(cooperative, hub):
     code = issue_code(node=hub.node)
-    response = _enrol(Client(), code.lower().replace("-", " "))  # read aloud and typed loosely
+    response = _enrol(
+        Client(HTTP_ACCEPT_LANGUAGE="en"), code.lower().replace("-", " ")
+    )  # read aloud and typed loosely
     assert response.status_code == 200
     certificate = read_certificate(response.content)
     assert certificate.node == hub.node.pk
@@ -46,7 +48,7 @@ def test_enrolment_with_a_valid_code_returns_a_certificate_of_the_hubs_scope(coo
 
 def test_a_wrong_code_is_refused_and_nothing_changes(hub):
     issue_code(node=hub.node)
-    response = _enrol(Client(), "AAAA-BBBB-CCCC")
+    response = _enrol(Client(HTTP_ACCEPT_LANGUAGE="en"), "AAAA-BBBB-CCCC")
     assert response.status_code == 403
     assert "not valid" in response.content.decode()
     assert not Peer.objects.exists()
@@ -55,15 +57,15 @@ def test_a_wrong_code_is_refused_and_nothing_changes(hub):
 def test_a_used_code_cannot_enrol_a_second_key(hub):
     code = issue_code(node=hub.node)
     first = Ed25519PrivateKey.generate()
-    assert _enrol(Client(), code, first).status_code == 200
-    response = _enrol(Client(), code)
+    assert _enrol(Client(HTTP_ACCEPT_LANGUAGE="en"), code, first).status_code == 200
+    response = _enrol(Client(HTTP_ACCEPT_LANGUAGE="en"), code)
     assert response.status_code == 403 and "already used" in response.content.decode()
     assert bytes(Peer.objects.get(pk=hub.node.pk).public_key) == public_bytes(first)
 
 
 def test_an_expired_code_is_refused(hub):
     code = issue_code(node=hub.node, now=timezone.now() - datetime.timedelta(days=4))
-    response = _enrol(Client(), code)
+    response = _enrol(Client(HTTP_ACCEPT_LANGUAGE="en"), code)
     assert response.status_code == 403 and "expired" in response.content.decode()
     assert EnrolmentCode.objects.get().used_at is None
 
@@ -82,14 +84,21 @@ def test_a_revoked_hubs_codes_stop_working(hub):
 
 
 def test_a_malformed_enrolment_request_is_400(db):
-    assert Client().post("/sync/v1/enrol", "{", content_type="application/json").status_code == 400
+    assert (
+        Client(HTTP_ACCEPT_LANGUAGE="en")
+        .post("/sync/v1/enrol", "{", content_type="application/json")
+        .status_code
+        == 400
+    )
 
 
 def test_push_applies_the_frame_and_answers_with_a_signed_acknowledgement(cooperative):
     hub = RemoteHub(cooperative)
     sku = make_product(cooperative).skus.first()
     piece_id, saved = hub.piece(sku=sku, maker=make_maker(cooperative), code="HTTP-1")
-    response = Client().post("/sync/v1/push", hub.frame([saved]), content_type="application/octet-stream")
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/sync/v1/push", hub.frame([saved]), content_type="application/octet-stream"
+    )
     assert response.status_code == 200
     ack = decode_frame(response.content, private_key().public_key())
     assert ack.vector[hub.node.pk] == 1
@@ -102,7 +111,9 @@ def test_push_from_a_revoked_hub_is_403_and_applies_nothing(cooperative):
     revoke_hub(node=hub.node)
     sku = make_product(cooperative).skus.first()
     _id, saved = hub.piece(sku=sku, maker=make_maker(cooperative), code="HTTP-2")
-    response = Client().post("/sync/v1/push", hub.frame([saved]), content_type="application/octet-stream")
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/sync/v1/push", hub.frame([saved]), content_type="application/octet-stream"
+    )
     assert response.status_code == 403
     assert "revoked" in response.content.decode()
     assert not Piece.objects.filter(code="HTTP-2").exists()
@@ -114,7 +125,9 @@ def test_a_tampered_push_is_400_and_applies_nothing(cooperative):
     _id, saved = hub.piece(sku=sku, maker=make_maker(cooperative), code="HTTP-3")
     data = bytearray(hub.frame([saved]))
     data[-100] ^= 0xFF
-    response = Client().post("/sync/v1/push", bytes(data), content_type="application/octet-stream")
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/sync/v1/push", bytes(data), content_type="application/octet-stream"
+    )
     assert response.status_code == 400
     assert "nothing applied" in response.content.decode()
     assert not Piece.objects.filter(code="HTTP-3").exists()
@@ -124,12 +137,14 @@ def test_pull_sends_what_the_hub_lacks_and_records_its_acknowledgement(cooperati
     hub = RemoteHub(cooperative)
     make_product(cooperative)
     request = hub.frame([], vector={})
-    response = Client().post("/sync/v1/pull", request, content_type="application/octet-stream")
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/sync/v1/pull", request, content_type="application/octet-stream"
+    )
     assert response.status_code == 200
     frame = decode_frame(response.content, private_key().public_key())
     assert frame.events and {e.cooperative for e in frame.events} <= {cooperative.pk, None}
     centre = this_node().pk
-    ack = Client().post(
+    ack = Client(HTTP_ACCEPT_LANGUAGE="en").post(
         "/sync/v1/pull",
         hub.frame([], vector={centre: frame.ranges[0][2]}),
         content_type="application/octet-stream",
@@ -139,4 +154,4 @@ def test_pull_sends_what_the_hub_lacks_and_records_its_acknowledgement(cooperati
 
 
 def test_the_endpoints_take_only_post(db):
-    assert Client().get("/sync/v1/pull").status_code == 405
+    assert Client(HTTP_ACCEPT_LANGUAGE="en").get("/sync/v1/pull").status_code == 405

@@ -111,7 +111,9 @@ def test_a_hub_enrols_syncs_sells_offline_and_both_nodes_converge(centre_and_hub
 
     assert "enrolled as hub Hub Desa Sikka" in hub.run("enrol_hub", "--centre", url, "--code", code).stdout
     reused = hub.run("enrol_hub", "--centre", url, "--code", code, check=False)
-    assert reused.returncode == 1 and "already enrolled" in reused.stderr
+    assert (
+        reused.returncode == 1 and "sudah terdaftar" in reused.stderr
+    )  # already enrolled (the CLI speaks Indonesian)
 
     first = hub.run("sync").stdout
     assert "pull frame 1:" in first and "done:" in first
@@ -139,7 +141,7 @@ def test_a_hub_enrols_syncs_sells_offline_and_both_nodes_converge(centre_and_hub
     tampered[-30] ^= 1
     out.write_bytes(bytes(tampered))
     refused = centre.run("import_bundle", str(out), check=False)
-    assert refused.returncode == 1 and "signature" in refused.stderr
+    assert refused.returncode == 1 and "Tanda tangan" in refused.stderr  # signature
 
     centre.shell(
         "from sambung.catalog.models import Node\nfrom sambung.sync.enrolment import revoke_hub\n"
@@ -147,4 +149,4 @@ def test_a_hub_enrols_syncs_sells_offline_and_both_nodes_converge(centre_and_hub
     )
     hub.shell(HUB_SALE.replace("HUB-BARU-1", "HUB-BARU-3"))
     revoked = hub.run("sync", check=False)
-    assert revoked.returncode == 1 and "revoked" in revoked.stderr
+    assert revoked.returncode == 1 and "dicabut" in revoked.stderr  # revoked
