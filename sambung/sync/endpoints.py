@@ -5,8 +5,8 @@ sender (and enrolment is authenticated by its one-time code). An unknown or revo
 """
 
 import base64
-import functools
 import binascii
+import functools
 import json
 
 from django.db import transaction
