@@ -21,15 +21,42 @@ CENTRE_SETUP = """
 from sambung.catalog.models import Location
 from sambung.inventory.stock import move_rights, web_store
 from sambung.sync.enrolment import create_hub, issue_code, stall_of
-from sambung.tests.helpers import SIKKA_VILLAGE, make_cooperative, make_maker, make_piece, make_product
+from sambung.tests.helpers import (
+    SIKKA_VILLAGE, make_cooperative, make_maker, make_piece, make_product, make_shipping_rate,
+)
 coop = make_cooperative(slug="nian-tana", name="Koperasi Tenun Nian Tana")
+make_shipping_rate(coop)
 hub = create_hub(cooperative=coop, name="Hub Desa Sikka", village_code=SIKKA_VILLAGE)
 location = Location.objects.get(node=hub)
 product, maker = make_product(coop), make_maker(coop)
-pieces = [make_piece(product, maker, location=location) for _ in range(4)]
+pieces = [make_piece(product, maker, location=location) for _ in range(5)]
 for piece in pieces[:3]:
     move_rights(sku=piece.sku, location=location, quantity=1, piece=piece, source=web_store(coop), target=stall_of(hub))
 print(issue_code(node=hub))
+"""
+
+ONLINE_ORDER = """
+from sambung.catalog.models import Piece
+from sambung.orders.cart import PricedLine
+from sambung.orders.checkout import Buyer, place_order, start_checkout
+from sambung.orders.fulfilment import confirm_payment
+from sambung.orders.models import ShippingRate
+from sambung.inventory.models import StockLevel
+from sambung.tests.helpers import SIKKA_VILLAGE
+level = StockLevel.objects.filter(position="available", channel__kind="web", quantity__gt=0, location__node__kind="hub").first()
+checkout = start_checkout(cooperative=level.location.cooperative, lines=[PricedLine(level.sku, level.piece, 1)])
+buyer = Buyer("Ani", "+6281234567890", "ani@example.com", "Jl. Mawar 1", SIKKA_VILLAGE)
+order = place_order(checkout=checkout, buyer=buyer, shipping_rate=ShippingRate.objects.get(), payment_method="bank_transfer")
+confirm_payment(order=order)
+print(order.code)
+"""
+
+HUB_SHIPS = """
+from sambung.orders.fulfilment import ship_order, start_packing
+from sambung.orders.models import Order
+order = Order.objects.get(code="{code}")
+start_packing(order=order)
+ship_order(order=order, courier="JNE REG", tracking_number="JN123")
 """
 
 HUB_SALE = """
@@ -126,6 +153,15 @@ def test_a_hub_enrols_syncs_sells_offline_and_both_nodes_converge(centre_and_hub
 
     again = hub.run("sync").stdout
     assert "push frame" not in again and "pull frame" not in again
+
+    # An online order for a piece held at the hub reaches it; the hub packs and ships it.
+    code = centre.shell(ONLINE_ORDER).strip().splitlines()[-1]
+    assert "pull frame 1:" in hub.run("sync").stdout
+    hub.shell(HUB_SHIPS.format(code=code))
+    hub.run("sync")
+    assert hub.state() == centre.state()
+    status = f"from sambung.orders.models import Order; print(Order.objects.get(code='{code}').status)"
+    assert centre.shell(status).strip().splitlines()[-1] == "shipped"
 
     # No link: the same exchange by bundle files, and a replayed bundle applies nothing.
     hub.shell(HUB_SALE.replace("HUB-BARU-1", "HUB-BARU-2"))
