@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sambung.api",
     "sambung.feedback",
     "sambung.pos",
+    "sambung.sync",
     "sambung.demo",
 ]
 
