@@ -3,7 +3,7 @@
 Prices come from the catalogue, never from the form. Units leave stock through inventory.ledger.move_stock from the
 stall channel's `available` slot only, with the guarded UPDATE there: of two operators selling the last piece, one
 records the sale and the other is told it is gone. The sale id comes from the form, so a double submit records
-one sale. The sync layer emits its event from here, in the same transaction.
+one sale. Its sync event is written here, in the same transaction.
 """
 
 import datetime
@@ -23,6 +23,7 @@ from sambung.lib.money import format_rupiah
 from sambung.lib.phones import InvalidPhone, normalize_whatsapp
 from sambung.orders.cart import PricedLine
 from sambung.pos.models import PaymentMethod, StallSale, StallSaleLine, sale_code
+from sambung.sync import outbox
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -184,7 +185,7 @@ def record_stall_sale(
             )
             for item in items:
                 _sell_item(sale, item, user)
-            # Hub sync writes its outbox event (stall_sale_payload(sale)) here, in this same transaction.
+            outbox.emit("pos.stall_sale", stall_sale_payload(sale), cooperative_id=channel.cooperative_id)
     except IntegrityError:
         # The same form submitted twice at once: the other submit recorded it first.
         existing = StallSale.objects.filter(pk=sale_id).first()

@@ -128,6 +128,8 @@ def _dispatch(event: Event) -> None:
         apply_move(event, origin)
     elif event.kind == "accounts.member":
         apply_member(event, origin)
+    elif event.kind == "pos.stall_sale":
+        apply_stall_sale_event(event, origin)
     elif event.kind in ROW_KINDS:
         apply_rows(event, origin)
     else:
@@ -356,6 +358,27 @@ def apply_move(event: Event, origin: Node) -> None:
     except InsufficientStock as error:
         raise Waiting(f"waiting for stock: {error}") from None
     StockMove.objects.filter(pk=move_id).update(created_at=occurred)
+
+
+def apply_stall_sale_event(event: Event, origin: Node) -> None:
+    """Record a hub's market-stall sale through the stall's own writer (its moves carry the sale's line ids)."""
+    from sambung.pos.sales import SaleRefused, apply_stall_sale
+
+    payload = event.payload
+    try:
+        channel = Channel.objects.get(pk=payload["channel"])
+    except Channel.DoesNotExist:
+        raise Waiting(f"waiting for the stall {payload['channel']}") from None
+    except (KeyError, TypeError, ValueError, ValidationError):
+        raise Refused("malformed stall sale") from None
+    if channel.node_id != origin.pk or channel.kind != Channel.Kind.STALL:
+        raise Refused(f"out of scope: {origin.name} may record sales only at its own stall")
+    try:
+        apply_stall_sale(payload)
+    except models.ObjectDoesNotExist as missing:
+        raise Waiting(f"waiting for a row of the sale: {missing}") from None
+    except SaleRefused as refused:  # its units have not arrived here yet; retried after every frame
+        raise Waiting(str(refused)) from None
 
 
 def apply_member(event: Event, origin: Node) -> None:

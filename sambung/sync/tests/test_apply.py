@@ -1,13 +1,15 @@
 """Frames from a simulated hub, applied on this node (the centre): scope, waiting, review, idempotence."""
 
 import time
+from uuid import UUID
 
 import pytest
 from django.utils import timezone
 
-from sambung.catalog.models import Piece, Product
+from sambung.catalog.models import SKU, Piece, Product
 from sambung.inventory.models import Position, StockLevel
 from sambung.inventory.stock import web_store
+from sambung.lib.ids import uuid7
 from sambung.sync.exchange import PeerRefused, build_frame, receive_frame
 from sambung.sync.frames import FrameError
 from sambung.sync.models import Event, OriginCursor, Peer
@@ -242,3 +244,57 @@ def test_the_snapshot_for_a_new_hub_never_resends_another_hubs_rows_in_the_centr
     assert not [
         e for e in resent if e.kind == "piece.saved" and e.payload["rows"][0]["f"]["id"] == str(piece_id)
     ]
+
+
+def _stall_sale(hub, sku, *, line_id, sale_id=None, channel=None) -> dict:
+    return {
+        "id": str(sale_id or uuid7()),
+        "channel": str((channel or hub.stall).pk),
+        "payment_method": "cash",
+        "cash_received": 100_000,
+        "buyer_phone": "",
+        "sold_at": "2026-11-01T09:00:00+00:00",
+        "lines": [
+            {
+                "id": str(line_id),
+                "sku": str(sku.pk),
+                "piece": None,
+                "location": str(hub.location.pk),
+                "quantity": 1,
+                "unit_price": 85_000,
+            }
+        ],
+    }
+
+
+def test_a_hubs_market_sale_arrives_with_its_moves_and_its_price_once(cooperative, hub):
+    from sambung.inventory.stock import move_rights
+    from sambung.pos.models import StallSale
+
+    sku = make_product(cooperative, price=85_000).skus.get()
+    SKU.objects.filter(pk=sku.pk).update(is_unique=False)  # counted units, like coffee
+
+    make_stock(sku.product, hub.location, 2)
+    move_rights(sku=sku, location=hub.location, quantity=2, source=web_store(cooperative), target=hub.stall)
+    sale = hub.move(sku=sku, source=["available", str(hub.stall.pk)], target=None, reason="sale")
+    record = hub.event("pos.stall_sale", _stall_sale(hub, sku, line_id=sale.payload["id"]))
+    frame = hub.frame([sale, record])
+    assert receive_frame(frame).applied == 2
+    stall_sale = StallSale.objects.get(pk=record.payload["id"])
+    line = stall_sale.lines.get()
+    assert (line.move_id, line.unit_price, stall_sale.channel_id) == (
+        UUID(sale.payload["id"]),
+        85_000,
+        hub.stall.pk,
+    )
+    assert StockLevel.objects.get(sku=sku, location=hub.location, channel=hub.stall).quantity == 1
+    receive_frame(frame)  # the same frame again changes nothing
+    assert StallSale.objects.count() == 1
+    assert StockLevel.objects.get(sku=sku, location=hub.location, channel=hub.stall).quantity == 1
+
+
+def test_a_market_sale_for_a_stall_of_another_hub_goes_to_review(cooperative, hub, sku):
+    other = RemoteHub(cooperative, "Hub Nita")
+    record = hub.event("pos.stall_sale", _stall_sale(hub, sku, line_id=uuid7(), channel=other.stall))
+    (problem,) = receive_frame(hub.frame([record])).review
+    assert "out of scope" in problem and "out of scope" in Event.objects.get(pk=record.id).problem
