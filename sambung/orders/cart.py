@@ -1,7 +1,8 @@
 """The cart: lines kept in a signed cookie (no database write until checkout), priced on the server."""
 
+import datetime
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext as _
 
@@ -43,6 +44,9 @@ class PricedLine:
     piece: Piece | None
     quantity: int
     made_to_order: bool = False
+    ship_by: datetime.date | None = (
+        None  # made to order: the date promised at checkout (or expected, in the cart)
+    )
 
     @property
     def unit_price(self) -> int:
@@ -103,6 +107,26 @@ def add_line(lines: list[CartLine], line: CartLine) -> list[CartLine]:
     if len(others) >= MAX_LINES:
         raise BadCart(_("A cart holds at most %(max)s lines.") % {"max": MAX_LINES})
     return [*others, CartLine(line.sku_id, line.piece_id, quantity, line.made_to_order)]
+
+
+def with_expected_dates(lines: list[PricedLine]) -> list[PricedLine]:
+    """Return the lines, each made-to-order one with the ship-by date the makers' capacity allows now (None when
+    it cannot be made within the channel's limit); checkout computes and holds the real one."""
+    from sambung.production.promises import Planner
+
+    made = [line for line in lines if line.made_to_order]
+    if not made:
+        return lines
+    planner = Planner(cooperative_ids={line.sku.product.cooperative_id for line in made})
+    dated = []
+    for line in lines:
+        if line.made_to_order:
+            promise = planner.promise(line.sku, quantity=line.quantity)
+            if promise.is_made_to_order:
+                planner.book(line.sku, list(promise.units))
+            line = replace(line, ship_by=promise.ship_by if promise.is_made_to_order else None)
+        dated.append(line)
+    return dated
 
 
 def price_lines(lines: list[CartLine]) -> list[PricedLine]:

@@ -6,6 +6,7 @@ release, so no other buyer can take it); the order can be packed and shipped onc
 """
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,3 +118,24 @@ def waiting_message(lines: list[OrderLine]) -> str:
     return _("Made-to-order pieces are still being made or inspected: %(lines)s.") % {
         "lines": ", ".join(f"{pieces_missing(line)} × {line.title}" for line in lines)
     }
+
+
+def work_behind(line: OrderLine) -> list:
+    """Return the work orders a made-to-order line waits for: pledged for it, or allocated from open work."""
+    from sambung.production.models import WorkOrder
+
+    return list(
+        WorkOrder.objects.filter(Q(order_line=line) | Q(allocations__order_line=line))
+        .select_related("maker")
+        .distinct()
+        .order_by("due_on", "code")
+    )
+
+
+def lines_with_work(order) -> list[OrderLine]:
+    """Return the order's lines; made-to-order ones carry `.work` (their work orders) and `.pieces_in_hand`."""
+    lines = list(order.lines.select_related("piece", "location", "sku").order_by("title"))
+    for line in lines:
+        line.work = work_behind(line) if line.made_to_order else []
+        line.pieces_in_hand = len(made_pieces(line)) if line.made_to_order else 0
+    return lines
