@@ -103,7 +103,7 @@ def test_placing_the_order_pledges_the_work_once_however_often_it_is_submitted(
     assert work_order.order_line == line and work_order.maker == workshop["weaver"]
     assert work_order.due_on + days(2) <= promised
     assert not StockMove.objects.exists()
-    assert "made to order, ships by" in mail.outbox[0].body
+    assert "dibuat sesuai pesanan, dikirim paling lambat" in mail.outbox[0].body  # e-mails are in Indonesian
 
 
 def test_a_second_line_is_promised_after_the_first_and_both_are_pledged(workshop):
