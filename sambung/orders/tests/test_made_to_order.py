@@ -258,3 +258,13 @@ def test_buyers_racing_for_the_last_capacity_one_wins_and_the_others_are_told(se
     assert WorkOrder.objects.get().order_line.order == Order.objects.get()
     promise = Planner(cooperative_ids=[shop["coop"].pk]).promise(shop["sku"])
     assert promise.kind == Kind.WAITLIST
+
+
+def test_a_lapsed_made_to_order_hold_neither_binds_capacity_nor_counts_as_stock(workshop):
+    from sambung.storefront.queries import published_products
+
+    checkout = start_checkout(cooperative=workshop["coop"], lines=[made_to_order(workshop["sku"])])
+    Checkout.objects.filter(pk=checkout.pk).update(expires_at=timezone.now() - days(1))
+    assert published_products().get(pk=workshop["shawl"].pk).available == 0
+    promise = Planner(cooperative_ids=[workshop["coop"].pk]).promise(workshop["sku"])
+    assert promise.ship_by == timezone.localdate() + days(15)
