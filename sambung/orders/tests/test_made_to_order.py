@@ -268,3 +268,21 @@ def test_a_lapsed_made_to_order_hold_neither_binds_capacity_nor_counts_as_stock(
     assert published_products().get(pk=workshop["shawl"].pk).available == 0
     promise = Planner(cooperative_ids=[workshop["coop"].pk]).promise(workshop["sku"])
     assert promise.ship_by == timezone.localdate() + days(15)
+
+
+def test_work_already_on_the_loom_is_allocated_to_the_buyer_and_its_piece_is_committed_to_her(workshop):
+    from sambung.production.models import Allocation
+    from sambung.production.pledges import pledge_work
+
+    today = timezone.localdate()
+    loom = pledge_work(maker=workshop["weaver"], sku=workshop["sku"], quantity=2, today=today - days(20))
+    order = place(
+        start_checkout(cooperative=workshop["coop"], lines=[made_to_order(workshop["sku"])]), workshop["rate"]
+    )
+    assert Allocation.objects.get().work_order == loom and not loom.order_line
+    assert order.promised_ship_by == loom.due_on + days(2)
+    first, second = complete_work_order(work_order=loom, completed_on=today)
+    helpers.pass_inspection(piece=first)
+    helpers.pass_inspection(piece=second)
+    assert MadePiece.objects.get().piece == first
+    assert levels(workshop["sku"]) == {"committed": 1, "available": 1}  # the other one is for the web store
