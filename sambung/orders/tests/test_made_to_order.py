@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from sambung.catalog.models import Location
 from sambung.inventory.models import StockLevel, StockMove
+from sambung.inventory.stock import web_store
 from sambung.orders.cart import PricedLine
 from sambung.orders.checkout import CapacityTaken, place_order, release_checkout, start_checkout
 from sambung.orders.fulfilment import (
@@ -251,6 +252,8 @@ def race(cooperative, sku, rate, buyers: int) -> list[str]:
 def test_buyers_racing_for_the_last_capacity_one_wins_and_the_others_are_told(settings):
     settings.PREORDER_MAX_DAYS = 20  # one shawl in 15 days fits; the next, in 29, does not
     shop = make_workshop(helpers.make_cooperative(slug="balapan"))
+    # The web store exists before buyers arrive (inventory.stock.web_store's first creation is not race-safe).
+    web_store(shop["coop"])
     outcomes = race(shop["coop"], shop["sku"], shop["rate"], buyers=6)
     assert outcomes.count("ordered") == 1, outcomes
     assert outcomes.count("taken") == 5, outcomes
