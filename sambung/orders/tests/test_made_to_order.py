@@ -5,8 +5,10 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone, translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sambung.catalog.models import Location
 from sambung.inventory.models import StockLevel, StockMove
@@ -27,6 +29,7 @@ from sambung.production.capacity import add_unavailability, set_capacity
 from sambung.production.models import OutboundMessage, WorkOrder, WorkOrderEvent, WorkOrderStatus
 from sambung.production.pledges import complete_work_order
 from sambung.production.promises import Kind, Planner
+from sambung.production.tests.test_promises import assert_promises_hold, assert_within_capacity
 from sambung.production.waitlist import join_waitlist, notify_all_waiting_buyers
 from sambung.tests import helpers
 
@@ -289,3 +292,56 @@ def test_work_already_on_the_loom_is_allocated_to_the_buyer_and_its_piece_is_com
     helpers.pass_inspection(piece=second)
     assert MadePiece.objects.get().piece == first
     assert levels(workshop["sku"]) == {"committed": 1, "available": 1}  # the other one is for the web store
+
+
+HOLD_OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("hold"), st.integers(1, 3)),
+        st.tuples(st.just("place"), st.integers(0, 9)),
+        st.tuples(st.just("release"), st.integers(0, 9)),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=HOLD_OPERATIONS)
+def test_a_held_promise_can_always_be_placed_and_no_plan_needs_more_than_capacity(
+    workshop, operations, settings_for_holds
+):
+    second = helpers.make_maker(workshop["coop"], name="Yosefina")
+    set_capacity(maker=second, category=workshop["shawl"].category, pieces=2, days=30)
+    today = timezone.localdate()
+    add_unavailability(maker=second, starts_on=today + days(5), ends_on=today + days(12), reason="upacara")
+    with transaction.atomic():
+        open_checkouts, promised = [], {}
+        for operation in operations:
+            kind, number = operation
+            if kind == "hold":
+                try:
+                    checkout = start_checkout(
+                        cooperative=workshop["coop"], lines=[made_to_order(workshop["sku"], number)]
+                    )
+                except CapacityTaken:
+                    continue
+                open_checkouts.append(checkout)
+            elif open_checkouts:
+                checkout = open_checkouts.pop(number % len(open_checkouts))
+                if kind == "release":
+                    release_checkout(checkout=checkout)
+                else:
+                    held = Hold.objects.get(checkout=checkout).promised_ship_by
+                    order = place(checkout, workshop["rate"])  # never CapacityTaken: the hold kept it
+                    line = order.lines.get()
+                    assert line.promised_ship_by == held
+                    promised[line] = held
+            for maker in (workshop["weaver"], second):
+                assert_within_capacity(maker)
+            assert_promises_hold(promised)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def settings_for_holds(settings):
+    settings.PREORDER_MAX_DAYS = 120
