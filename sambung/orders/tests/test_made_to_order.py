@@ -345,3 +345,15 @@ def test_a_held_promise_can_always_be_placed_and_no_plan_needs_more_than_capacit
 @pytest.fixture
 def settings_for_holds(settings):
     settings.PREORDER_MAX_DAYS = 120
+
+
+def test_the_packing_slip_names_the_pieces_made_for_the_line(workshop):
+    from sambung.orders.documents import packing_slip_pdf
+    from sambung.orders.tests.test_documents import pdf_text
+
+    order = place(
+        start_checkout(cooperative=workshop["coop"], lines=[made_to_order(workshop["sku"])]), workshop["rate"]
+    )
+    [piece] = complete_work_order(work_order=WorkOrder.objects.get(), completed_on=timezone.localdate())
+    helpers.pass_inspection(piece=piece)
+    assert piece.code in pdf_text(packing_slip_pdf(Order.objects.get(pk=order.pk), compress=False))
