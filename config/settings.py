@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "sambung.storefront",
     "sambung.api",
     "sambung.feedback",
+    "sambung.pos",
+    "sambung.sync",
     "sambung.demo",
 ]
 

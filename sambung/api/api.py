@@ -15,11 +15,11 @@ Status codes, the same on every cooperative path:
 """
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from ninja import NinjaAPI, Query, Router
 from ninja.decorators import decorate_view
@@ -29,7 +29,7 @@ from sambung.accounts.models import Membership
 from sambung.api import schemas
 from sambung.api.auth import STAFF_AUTH
 from sambung.catalog.models import SKU, Photo, Product
-from sambung.inventory.models import Channel
+from sambung.inventory.models import Channel, StockLevel
 from sambung.inventory.queries import stock_rows
 from sambung.lib.regions import get_village
 from sambung.orders.fulfilment import (
@@ -42,6 +42,8 @@ from sambung.orders.fulfilment import (
     start_packing,
 )
 from sambung.orders.models import Order, OrderEvent, OrderLine
+from sambung.quality.models import PASSING, Inspection
+from sambung.quality.queries import latest_batch_inspection, latest_inspections, read_inspection
 from sambung.storefront.queries import ProductFilters, pieces_on_hand, published_products, search_products
 
 # Which capability each event kind needs: the hub packs and ships; the manager handles money and exceptions.
@@ -164,7 +166,9 @@ PRODUCT_DETAIL_FIELDS = (
 def get_product(request: HttpRequest, slug: str):
     """A published product with its active SKUs and the pieces the web store can sell now."""
     product = get_object_or_404(published_products(), slug=slug)
-    pieces = pieces_on_hand(product)
+    pieces = list(pieces_on_hand(product))
+    latest = latest_inspections(piece.pk for piece in pieces)
+    batch = latest_batch_inspection(product)
     return {
         **_product(request, product),
         **{field: getattr(product, field) for field in PRODUCT_DETAIL_FIELDS},
@@ -181,9 +185,59 @@ def get_product(request: HttpRequest, slug: str):
                 "length_cm": piece.length_cm,
                 "width_cm": piece.width_cm,
                 "photos": [_photo(request, photo) for photo in piece.photos.all()],
+                "inspection": _public_inspection(latest.get(piece.pk)),
+                "provenance_url": request.build_absolute_uri(_provenance_path(piece)),
             }
             for piece in pieces
         ],
+        "batch_inspection": _public_inspection(batch.inspection if batch else None),
+    }
+
+
+def _provenance_path(piece) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return reverse("quality_public:piece", kwargs={"code": piece.code})
+
+
+def _in_both_languages(inspection: Inspection, attribute: str) -> dict[str, list[str]]:
+    """The view's `attribute` (flaws, reasons) in Indonesian and in English."""
+    texts = {}
+    for language in ("id", "en"):
+        with translation.override(language):
+            texts[language] = list(getattr(read_inspection(inspection), attribute))
+    return {f"{attribute}_id": texts["id"], f"{attribute}_en": texts["en"]}
+
+
+def _inspected(inspection: Inspection) -> dict:
+    return {
+        "inspected_at": inspection.created_at,
+        "inspected_on": timezone.localdate(inspection.created_at),
+        "inspector_role": inspection.inspector_role,
+    }
+
+
+def _public_inspection(inspection: Inspection | None) -> dict | None:
+    """What buyers may know of a passed inspection; None for none, or for a rejection (never shown)."""
+    if inspection is None or inspection.outcome not in PASSING:
+        return None
+    return {
+        "grade": inspection.outcome,
+        **_inspected(inspection),
+        **_in_both_languages(inspection, "flaws"),
+        "note_id": inspection.note_id,
+        "note_en": inspection.note_en,
+    }
+
+
+def _staff_inspection(inspection: Inspection | None) -> dict | None:
+    if inspection is None:
+        return None
+    return {
+        "outcome": inspection.outcome,
+        **_inspected(inspection),
+        "quantity": inspection.quantity,
+        **_in_both_languages(inspection, "flaws"),
+        **_in_both_languages(inspection, "reasons"),
     }
 
 
@@ -207,6 +261,7 @@ def get_stock(request: HttpRequest, slug: str):
     membership = _member(request, slug, Can.VIEW_CATALOG)
     cooperative = membership.cooperative
     channels = {channel.name: channel for channel in Channel.objects.filter(cooperative=cooperative)}
+    pieces, batches = _stock_inspections(cooperative)
     items = [
         {
             "sku": {
@@ -226,10 +281,40 @@ def get_stock(request: HttpRequest, slug: str):
             "quality_control": row.quality_control,
             "incoming": row.incoming,
             "on_hand": row.on_hand,
+            "pieces": pieces.get((row.sku.pk, row.location.pk), []),
+            "batch_inspection": _staff_inspection(batches.get((row.sku.pk, row.location.pk))),
         }
         for row in stock_rows(SKU.objects.filter(product__cooperative=cooperative).select_related("product"))
     ]
     return {"cooperative": membership.cooperative.slug, "items": items}
+
+
+def _stock_inspections(cooperative) -> tuple[dict, dict]:
+    """{(sku id, location id): the pieces on hand there with their latest inspection} and
+    {(sku id, location id): the latest batch inspection there}, in four queries."""
+    levels = (
+        StockLevel.objects.filter(sku__product__cooperative=cooperative, piece__isnull=False, quantity__gt=0)
+        .select_related("piece", "channel")
+        .order_by("piece__code")
+    )
+    levels = list(levels)
+    latest = latest_inspections(level.piece_id for level in levels)
+    pieces: dict = {}
+    for level in levels:
+        pieces.setdefault((level.sku_id, level.location_id), []).append(
+            {
+                "id": level.piece.pk,
+                "code": level.piece.code,
+                "position": level.position,
+                "channel": level.channel.name if level.channel else None,
+                "inspection": _staff_inspection(latest.get(level.piece_id)),
+            }
+        )
+    batches = Inspection.objects.filter(cooperative=cooperative, piece__isnull=True)
+    newest = batches.values("sku", "location").annotate(newest=Max("created_at")).order_by()
+    rows = batches.filter(created_at__in=[row["newest"] for row in newest]).order_by("created_at")
+    latest_batches = {(inspection.sku_id, inspection.location_id): inspection for inspection in rows}
+    return pieces, latest_batches
 
 
 def _summary(order: Order, membership: Membership) -> dict:
@@ -256,6 +341,8 @@ def _summary(order: Order, membership: Membership) -> dict:
 
 def _detail(order: Order, membership: Membership) -> dict:
     sees_contact = has_capability(membership, Can.VIEW_BUYERS)
+    lines = list(order.lines.all())
+    passed = latest_inspections((line.piece_id for line in lines if line.piece_id), outcomes=PASSING)
     address = {
         "street": order.address,
         "village": _village(order.village_code),
@@ -271,6 +358,7 @@ def _detail(order: Order, membership: Membership) -> dict:
             {
                 "sku": line.sku.code,
                 "piece": line.piece.code if line.piece else None,
+                "piece_inspection": _staff_inspection(passed.get(line.piece_id)),
                 "title": line.title,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
@@ -278,7 +366,7 @@ def _detail(order: Order, membership: Membership) -> dict:
                 "ship_by": line.promised_ship_by,
                 "location": line.location.name,
             }
-            for line in order.lines.all()
+            for line in lines
         ],
         "events": [
             {

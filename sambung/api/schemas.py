@@ -100,6 +100,25 @@ class SkuOut(Schema):
     is_unique: bool = Field(description="Sold piece by piece: each piece has its own maker and photos.")
 
 
+class InspectionOut(Schema):
+    """What an inspection found, as buyers are told it (grade B flaws are disclosed)."""
+
+    grade: Literal["a", "b"] = Field(description="a: every criterion passed; b: passed with minor flaws.")
+    inspected_at: datetime.datetime
+    inspected_on: datetime.date = Field(
+        description="The day of the inspection, in the cooperative's time zone."
+    )
+    inspector_role: str = Field(
+        description="The inspector's role (manager or hub_operator), never the person."
+    )
+    flaws_id: list[str] = Field(description="The minor flaws found, in Indonesian: empty for grade A.")
+    flaws_en: list[str] = Field(
+        description="The same flaws in English (Indonesian where no English was given)."
+    )
+    note_id: str
+    note_en: str
+
+
 class PieceOut(Schema):
     id: uuid.UUID
     code: str
@@ -110,6 +129,10 @@ class PieceOut(Schema):
     length_cm: int | None
     width_cm: int | None
     photos: list[PhotoOut]
+    inspection: InspectionOut | None = Field(
+        description="Its latest inspection, which passed: every piece on sale has one."
+    )
+    provenance_url: str = Field(description="The piece's public provenance page (its hang tag's QR code).")
 
 
 class ProductDetail(ProductOut):
@@ -130,6 +153,9 @@ class ProductDetail(ProductOut):
     photos: list[PhotoOut]
     skus: list[SkuOut]
     pieces: list[PieceOut] = Field(description="Pieces the web store can sell now.")
+    batch_inspection: InspectionOut | None = Field(
+        description="Counted goods: the latest passed inspection of a batch of this product; none for pieces."
+    )
 
 
 # -- Stock --------------------------------------------------------------------------------------------------
@@ -159,6 +185,31 @@ class ChannelQuantity(Schema):
     quantity: int
 
 
+class StockInspectionOut(Schema):
+    """An inspection as members see it: rejections included, with their reasons."""
+
+    outcome: Literal["a", "b", "reject"]
+    inspected_at: datetime.datetime
+    inspected_on: datetime.date
+    inspector_role: str
+    quantity: int = Field(description="Units inspected: 1 for a piece, the batch size for counted goods.")
+    flaws_id: list[str] = Field(description="Minor flaws (grade B), told to buyers; in Indonesian.")
+    flaws_en: list[str]
+    reasons_id: list[str] = Field(description="Why it was rejected; in Indonesian.")
+    reasons_en: list[str]
+
+
+class StockPiece(Schema):
+    id: uuid.UUID
+    code: str
+    position: str = Field(description="qc (quality control), available, reserved or committed.")
+    channel: str | None = Field(description="The channel that may sell it; none in quality control.")
+    inspection: StockInspectionOut | None = Field(
+        description="Its latest inspection; none if never inspected. A piece back in quality control after a "
+        "return or rework waits for a new one (compare the dates)."
+    )
+
+
 class StockRow(Schema):
     sku: StockSku
     location: StockLocation
@@ -168,6 +219,10 @@ class StockRow(Schema):
     quality_control: int = Field(description="Received or returned, not yet released for sale.")
     incoming: int = Field(description="Being made on work orders (0 until production is recorded).")
     on_hand: int = Field(description="Every unit at the location: available + reserved + committed + QC.")
+    pieces: list[StockPiece] = Field(description="For a SKU sold piece by piece: each piece on hand here.")
+    batch_inspection: StockInspectionOut | None = Field(
+        description="Counted goods: the latest inspection of a batch of this SKU at this location."
+    )
 
 
 class StockOut(Schema):
@@ -214,6 +269,9 @@ class AddressOut(Schema):
 class OrderLineOut(Schema):
     sku: str
     piece: str | None
+    piece_inspection: StockInspectionOut | None = Field(
+        description="For a piece: its latest passed inspection, the one that put it on sale (grade and flaws)."
+    )
     title: str
     quantity: int
     unit_price: int

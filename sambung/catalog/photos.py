@@ -108,6 +108,12 @@ def add_photo(
     try:
         with transaction.atomic():
             photo.save()
+            if product is not None:
+                # Measured once, now, from the rendition still in memory: the listing-quality page then
+                # decodes no image. Imported here: feedback builds on catalog, not the other way round.
+                from sambung.feedback.photo_checks import record_measurement
+
+                record_measurement(photo=photo, detail=detail.data, long_side=max(image.size))
     except Exception:
         for field in (photo.original, photo.thumb, photo.detail):
             field.delete(save=False)

@@ -19,6 +19,7 @@ from sambung.catalog.photos import add_photo
 from sambung.catalog.pieces import save_piece
 from sambung.catalog.products import save_product, save_sku
 from sambung.demo.drawing import draw_coffee, draw_ikat
+from sambung.demo.hub import load_hub_demo
 from sambung.demo.production import load_production_demo
 from sambung.inventory.models import Position, StockLevel
 from sambung.inventory.stock import receive_stock
@@ -154,6 +155,7 @@ def load_demo(*, photo_size: tuple[int, int] = (1200, 900), with_photos: bool = 
     photos = _photos(products, pieces, photo_size) if with_photos else 0
     load_production_demo(cooperative=cooperative, makers=makers, products=products)
     inspections = _inspections(cooperative, products, pieces, locations["warehouse"], photo_size)
+    load_hub_demo(cooperative=cooperative, hub=locations["hub"])
     return DemoSummary(cooperative, len(products), len(makers), len(pieces), photos, logins, inspections)
 
 

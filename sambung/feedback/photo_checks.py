@@ -1,10 +1,14 @@
 """Measure catalogue photos for listing quality, once each, and keep the figures as PhotoCheck rows.
 
 A photo's files never change (their names carry a content hash), so a measurement never goes stale; a deleted
-photo takes its row with it. Measuring reads the detail rendition (≤ 1080 px, ~10 ms) and only the header of
-the original (for its resolution), never decoding the original itself.
+photo takes its row with it. A product photo is measured when it is uploaded (catalog.photos.add_photo calls
+`record_measurement` with the detail rendition it has just made, still in memory). Photos stored before that,
+or copied in bulk, are measured later from their files (`measure_photos`: the listing-quality page a few per
+visit, `manage.py measure_listing_photos` all at once), reading the detail rendition (≤ 1080 px, ~10 ms) and
+only the header of the original (for its resolution), never decoding the original itself.
 """
 
+import io
 import logging
 
 from django.db.models import QuerySet
@@ -42,6 +46,21 @@ def _measure(photo: Photo) -> PhotoCheck | None:
         shadows_clipped=metrics.shadows_clipped,
         highlights_clipped=metrics.highlights_clipped,
     )
+
+
+def record_measurement(*, photo: Photo, detail: bytes, long_side: int) -> PhotoCheck:
+    """Measure a product photo being stored, from its detail rendition's bytes, and keep the figures."""
+    metrics = measure_photo(Image.open(io.BytesIO(detail)), long_side=long_side)
+    check = PhotoCheck(
+        photo=photo,
+        long_side=metrics.long_side,
+        sharpness=metrics.sharpness,
+        brightness=metrics.brightness,
+        shadows_clipped=metrics.shadows_clipped,
+        highlights_clipped=metrics.highlights_clipped,
+    )
+    PhotoCheck.objects.bulk_create([check], ignore_conflicts=True)
+    return check
 
 
 def measure_photos(*, photos: QuerySet[Photo], limit: int | None = None) -> int:

@@ -13,6 +13,7 @@ from django.db.models import F
 
 from sambung.catalog.models import SKU, Location, Node, Piece
 from sambung.inventory.models import Channel, Position, StockLevel, StockMove
+from sambung.sync import outbox
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def move_stock(
             node=node,
             created_by=user,
         )
+        outbox.emit_move(move)  # first: every writer takes the event counter's lock before any level's
         if source is not None:
             taken = _levels(sku, piece, location, source).filter(quantity__gte=quantity)
             if taken.update(quantity=F("quantity") - quantity) == 0:

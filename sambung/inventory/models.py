@@ -116,6 +116,10 @@ class StockMove(models.Model):
         TRANSFER_OUT = "transfer_out", _("sent to another location")
         TRANSFER_IN = "transfer_in", _("received from another location")
         ADJUSTMENT = "adjustment", _("stock count adjustment")
+        # Units an inspection rejected leave quality control one of two ways (quality.rejections):
+        WRITE_OFF = "write_off", _("written off: unsellable")
+        RETURN_TO_MAKER = "return_to_maker", _("returned to the maker for rework")
+        REWORK_RECEIPT = "rework_receipt", _("received back from the maker after rework")
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="moves")

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -418,3 +419,29 @@ def criterion_initial(criterion: Criterion) -> dict:
             }
         )
     return initial
+
+
+class ReceiveBackForm(forms.Form):
+    """Where a reworked piece comes back into stock (quality control)."""
+
+    location = forms.ModelChoiceField(queryset=None, label=_("Received at"), empty_label=None)
+
+    def __init__(self, *args, locations, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+
+
+class WriteOffForm(forms.Form):
+    """How many rejected counted units to write off."""
+
+    quantity = forms.IntegerField(
+        label=_("Units to write off"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": 6}),
+    )
+
+    def __init__(self, *args, max_quantity: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].max_value = max_quantity
+        self.fields["quantity"].validators.append(MaxValueValidator(max_quantity))
+        self.fields["quantity"].widget.attrs["max"] = max_quantity

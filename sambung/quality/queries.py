@@ -165,7 +165,7 @@ def waiting_pieces(cooperative: Cooperative) -> list[WaitingPiece]:
         .order_by("since", "piece__code")
     )
     levels = list(levels)
-    latest = _latest_inspections(level.piece_id for level in levels)
+    latest = latest_inspections(level.piece_id for level in levels)
     waiting = []
     for level in levels:
         inspection = latest.get(level.piece_id)
@@ -198,7 +198,7 @@ def waiting_batches(cooperative: Cooperative) -> list[WaitingBatch]:
     return batches
 
 
-def _latest_inspections(piece_ids: Iterable, outcomes=None) -> dict:
+def latest_inspections(piece_ids: Iterable, outcomes=None) -> dict:
     """Return {piece id: its latest inspection (among `outcomes`)} in two queries."""
     inspections = Inspection.objects.filter(piece_id__in=list(piece_ids))
     if outcomes is not None:
@@ -251,7 +251,7 @@ def public_inspection(piece: Piece) -> Inspection | None:
 def with_inspections(pieces: Iterable[Piece]) -> list[Piece]:
     """Return the pieces, each with `.inspection`: the read view of its latest inspection if that one passed."""
     pieces = list(pieces)
-    latest = _latest_inspections(piece.pk for piece in pieces)
+    latest = latest_inspections(piece.pk for piece in pieces)
     for piece in pieces:
         inspection = latest.get(piece.pk)
         piece.inspection = (

@@ -37,6 +37,16 @@ urlpatterns = [
         name="inspection_detail",
     ),
     path("<slug:slug>/mutu/karya/<uuid:piece_id>/", views.piece_quality, name="piece_quality"),
+    path("<slug:slug>/mutu/karya/<uuid:piece_id>/hapus-buku/", views.write_off_piece, name="write_off_piece"),
+    path("<slug:slug>/mutu/karya/<uuid:piece_id>/kembalikan/", views.return_piece, name="return_piece"),
+    path("<slug:slug>/mutu/karya/<uuid:piece_id>/terima-kembali/", views.receive_piece, name="receive_piece"),
+    path(
+        "<slug:slug>/mutu/stok/<uuid:sku_id>/<uuid:location_id>/hapus-buku/",
+        views.write_off_batch,
+        name="write_off_batch",
+    ),
+    path("<slug:slug>/mutu/pengrajin/", views.maker_records, name="maker_records"),
+    path("<slug:slug>/mutu/pengrajin/<uuid:maker_id>/", views.maker_record, name="maker_record"),
     path("<slug:slug>/mutu/label/", views.hang_tags, name="hang_tags"),
     path("<slug:slug>/mutu/label.pdf", views.hang_tags_file, name="hang_tags_file"),
 ]

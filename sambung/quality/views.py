@@ -18,12 +18,18 @@ from django.views.decorators.http import require_safe
 from sambung.accounts.access import Can, access_cooperative, has_capability
 from sambung.accounts.models import Membership
 from sambung.catalog.models import SKU, Location, Piece, Product
-from sambung.catalog.queries import visible_pieces
+from sambung.catalog.queries import visible_makers, visible_pieces
 from sambung.catalog.views import office_context, posted, require_get_or_post
 from sambung.inventory.models import Position, StockLevel
 from sambung.orders.views import pdf_response
-from sambung.quality import queries
-from sambung.quality.forms import CriterionForm, DefaultStandardForm, InspectionForm
+from sambung.quality import queries, records, rejections
+from sambung.quality.forms import (
+    CriterionForm,
+    DefaultStandardForm,
+    InspectionForm,
+    ReceiveBackForm,
+    WriteOffForm,
+)
 from sambung.quality.inspections import InspectionError, record_inspection
 from sambung.quality.models import PASSING, Inspection, Outcome, Standard
 from sambung.quality.standards import (
@@ -386,6 +392,7 @@ def piece_quality(request: HttpRequest, slug: str, piece_id) -> HttpResponse:
     in_qc = StockLevel.objects.filter(piece=piece, position=Position.QUALITY_CONTROL, quantity__gt=0).exists()
     inspections = piece.inspections.select_related("standard_version__standard").order_by("-created_at")
     latest = inspections.first()
+    rejection = rejections.rejected_piece(piece)
     return render(
         request,
         "quality/piece_quality.html",
@@ -393,9 +400,169 @@ def piece_quality(request: HttpRequest, slug: str, piece_id) -> HttpResponse:
             membership,
             piece=piece,
             in_qc=in_qc,
+            is_rejected=rejection is not None,
+            at_maker=rejections.piece_at_maker(piece) is not None,
             inspections=inspections,
             is_public=latest is not None and latest.outcome in PASSING,
+            moves=piece.moves.select_related("location", "created_by").order_by("-created_at"),
         ),
+    )
+
+
+# Rejected units: written off, or returned to the maker for rework
+
+
+def inspectable_piece(membership: Membership, piece_id) -> Piece:
+    return get_object_or_404(
+        visible_pieces(membership).select_related("sku__product__cooperative"), pk=piece_id
+    )
+
+
+def take_out_piece(request: HttpRequest, slug: str, piece_id, *, write_off: bool) -> HttpResponse:
+    membership = access_cooperative(request.user, slug, Can.INSPECT)
+    piece = inspectable_piece(membership, piece_id)
+    found = rejections.rejected_piece(piece)
+    error = ""
+    if request.method == "POST":
+        writer = rejections.write_off_piece if write_off else rejections.return_piece_to_maker
+        try:
+            writer(piece=piece, member=membership)
+        except rejections.RejectionError as refused:
+            error = str(refused)
+        else:
+            if write_off:
+                message = _("%(code)s is written off: it has left stock for good.")
+            else:
+                message = _("%(code)s is back with its maker for rework. Receive it here when she brings it.")
+            messages.success(request, message % {"code": piece.code})
+            return redirect("quality:piece_quality", membership.cooperative.slug, piece.pk)
+    return render(
+        request,
+        "quality/take_out.html",
+        office_context(
+            membership,
+            piece=piece,
+            write_off=write_off,
+            view=queries.read_inspection(found[1]) if found else None,
+            error=error,
+        ),
+    )
+
+
+@login_required
+@require_get_or_post
+def write_off_piece(request: HttpRequest, slug: str, piece_id) -> HttpResponse:
+    return take_out_piece(request, slug, piece_id, write_off=True)
+
+
+@login_required
+@require_get_or_post
+def return_piece(request: HttpRequest, slug: str, piece_id) -> HttpResponse:
+    return take_out_piece(request, slug, piece_id, write_off=False)
+
+
+@login_required
+@require_get_or_post
+def receive_piece(request: HttpRequest, slug: str, piece_id) -> HttpResponse:
+    membership = access_cooperative(request.user, slug, Can.INSPECT)
+    piece = inspectable_piece(membership, piece_id)
+    locations = Location.objects.filter(cooperative=membership.cooperative).order_by("name")
+    form = ReceiveBackForm(posted(request), locations=locations)
+    if form.is_valid():
+        try:
+            rejections.receive_reworked_piece(
+                piece=piece, location=form.cleaned_data["location"], member=membership
+            )
+        except rejections.RejectionError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(code)s is back in quality control: inspect it before it can be sold again.")
+                % {"code": piece.code},
+            )
+            return redirect("quality:piece_quality", membership.cooperative.slug, piece.pk)
+    return render(
+        request,
+        "quality/receive_back.html",
+        office_context(
+            membership, piece=piece, form=form, at_maker=rejections.piece_at_maker(piece) is not None
+        ),
+    )
+
+
+@login_required
+@require_get_or_post
+def write_off_batch(request: HttpRequest, slug: str, sku_id, location_id) -> HttpResponse:
+    membership = access_cooperative(request.user, slug, Can.INSPECT)
+    cooperative = membership.cooperative
+    sku = get_object_or_404(
+        SKU.objects.select_related("product"), pk=sku_id, product__cooperative=cooperative
+    )
+    location = get_object_or_404(Location, pk=location_id, cooperative=cooperative)
+    batch = rejections.rejected_batch(sku, location)
+    remaining = batch.remaining if batch else 0
+    form = WriteOffForm(posted(request), max_quantity=remaining, initial={"quantity": remaining or None})
+    if remaining and form.is_valid():
+        try:
+            move = rejections.write_off_batch(
+                sku=sku, location=location, quantity=form.cleaned_data["quantity"], member=membership
+            )
+        except rejections.RejectionError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(count)s units of %(sku)s are written off.") % {"count": move.quantity, "sku": sku.code},
+            )
+            return redirect("quality:queue", cooperative.slug)
+    return render(
+        request,
+        "quality/write_off_batch.html",
+        office_context(
+            membership,
+            sku=sku,
+            location=location,
+            batch=batch,
+            view=queries.read_inspection(batch.inspection) if batch else None,
+            form=form if remaining else None,
+        ),
+    )
+
+
+# Makers' quality records
+
+
+@login_required
+@require_safe
+def maker_records(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every maker's last twelve months, worst pass rate first; a maker is sent to her own record."""
+    membership = access_cooperative(request.user, slug, Can.VIEW_OFFICE)
+    if not has_capability(membership, Can.VIEW_MAKERS):
+        if membership.maker_id:
+            return redirect("quality:maker_record", membership.cooperative.slug, membership.maker_id)
+        raise Http404
+    return render(
+        request,
+        "quality/maker_records.html",
+        office_context(
+            membership,
+            summaries=records.maker_summaries(membership.cooperative),
+            since=records.window_start(),
+        ),
+    )
+
+
+@login_required
+@require_safe
+def maker_record(request: HttpRequest, slug: str, maker_id) -> HttpResponse:
+    """One maker's record month by month: the staff who see makers see anyone's, a maker only her own."""
+    membership = access_cooperative(request.user, slug, Can.VIEW_OFFICE)
+    maker = get_object_or_404(visible_makers(membership), pk=maker_id)
+    return render(
+        request,
+        "quality/maker_record.html",
+        office_context(membership, maker=maker, record=records.maker_record(maker)),
     )
 
 

@@ -60,6 +60,7 @@ def test_the_order_shows_its_lines_events_and_address_to_those_who_ship_it(opera
         {
             "sku": order.lines.get().sku.code,
             "piece": None,
+            "piece_inspection": None,
             "title": "Kopi Sikka",
             "quantity": 2,
             "unit_price": 85_000,

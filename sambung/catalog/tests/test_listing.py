@@ -248,6 +248,8 @@ def test_photos_are_measured_once_from_their_renditions_and_go_with_the_photo(co
         upload=jpeg(woven_pattern((800, 600)).filter(ImageFilter.GaussianBlur(4))), product=product
     )
     helpers.make_piece(product, helpers.make_maker(cooperative))  # piece photos are not the listing's
+    at_upload = {check.photo_id: check.sharpness for check in PhotoCheck.objects.all()}
+    PhotoCheck.objects.all().delete()  # as photos stored before they were measured at upload
     assert unmeasured_photos(cooperative).count() == 2
 
     assert measure_photos(photos=unmeasured_photos(cooperative)) == 2
@@ -255,15 +257,29 @@ def test_photos_are_measured_once_from_their_renditions_and_go_with_the_photo(co
     checks = {check.photo_id: check for check in PhotoCheck.objects.all()}
     assert checks[sharp.pk].long_side == 1600 and checks[sharp.pk].sharpness >= MIN_SHARPNESS
     assert checks[blurred.pk].long_side == 800 and checks[blurred.pk].sharpness < MIN_SHARPNESS
+    # From the files or from the rendition in memory at upload: the same bytes, the same figures.
+    assert at_upload == {photo_id: check.sharpness for photo_id, check in checks.items()}
 
     delete_photo(photo=blurred)
     assert list(PhotoCheck.objects.values_list("photo_id", flat=True)) == [sharp.pk]
+
+
+def test_a_product_photo_is_measured_once_when_it_is_uploaded_and_a_piece_photo_is_not(cooperative):
+    product = helpers.make_product(cooperative)
+    dark = add_photo(upload=jpeg(ImageEnhance.Brightness(woven_pattern()).enhance(0.15)), product=product)
+    check = PhotoCheck.objects.get(photo=dark)
+    assert check.long_side == 1600 and check.brightness < DARK_BELOW
+    piece = helpers.make_piece(product, helpers.make_maker(cooperative))
+    add_photo(upload=jpeg(woven_pattern()), piece=piece)
+    assert PhotoCheck.objects.count() == 1 and unmeasured_photos(cooperative).count() == 0
+    assert measure_photos(photos=unmeasured_photos(cooperative)) == 0
 
 
 def test_measuring_stops_at_the_limit(cooperative):
     product = helpers.make_product(cooperative)
     for _ in range(3):
         add_photo(upload=helpers.image_bytes((64, 48)), product=product)
+    PhotoCheck.objects.all().delete()  # as photos stored before they were measured at upload
     assert measure_photos(photos=unmeasured_photos(cooperative), limit=2) == 2
     assert unmeasured_photos(cooperative).count() == 1
 

@@ -10,10 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from sambung.catalog.models import Category
+from sambung.catalog.models import Category, Piece
 from sambung.catalog.tests import login_url, maker_of
+from sambung.inventory.models import StockMove
 from sambung.quality.models import Inspection, Standard, StandardVersion
-from sambung.quality.standards import add_default_standard
+from sambung.quality.standards import add_default_standard, criteria_of, current_version, passing_value
 from sambung.tests import helpers
 
 MANAGER, OPERATOR, MAKER, VIEWER = "manager", "operator", "maker_user", "viewer"
@@ -76,8 +77,27 @@ class World:
         coffee = helpers.make_product(cooperative, category=coffee_category)
         coffee.skus.update(is_unique=False)
         helpers.make_stock(coffee, location, 10, sellable=False)
+        coffee_version = current_version(
+            Standard.objects.get(cooperative=cooperative, category=coffee_category)
+        )
+        coffee_answers = {c.key: passing_value(c, coffee) for c in criteria_of(coffee_version)}
+        helpers.pass_inspection(
+            sku=coffee.skus.get(),
+            location=location,
+            quantity=2,
+            results={**coffee_answers, "no_live_insects": "fail"},
+        )
         self.sku, self.location = coffee.skus.get().pk, location.pk
         self.kind = "measurement"
+        self.own_maker = own.maker_id
+        rejected = helpers.make_piece(
+            product, helpers.make_maker(cooperative), location=location, sellable=False
+        )
+        version = current_version(Standard.objects.get(cooperative=cooperative, category=category))
+        answers = {c.key: passing_value(c, product) for c in criteria_of(version)}
+        helpers.pass_inspection(piece=rejected, results={**answers, "no_stains_holes": "fail"})
+        self.rejected = rejected.pk
+        self.colleague = Piece.objects.get(pk=self.waiting).maker_id
 
         other_category = helpers.make_category()
         other_product = helpers.make_product(other_cooperative, category=other_category)
@@ -91,6 +111,7 @@ class World:
         )
         self.other_inspection = passed.inspections.get().pk
         self.other_location = other_location.pk
+        self.other_maker = passed.maker_id
         self.other_sku = other_product.skus.get().pk
 
 
@@ -114,6 +135,16 @@ ROUTES = [
     Route("piece quality", "piece_quality", here("waiting"), "get", STAFF),
     Route("piece quality, her piece", "piece_quality", here("own_piece"), "get", EVERY_MEMBER),
     Route("hang tags", "hang_tags", here(), "get", INSPECTORS),
+    Route("write off a rejected piece", "write_off_piece", here("rejected"), "get", INSPECTORS),
+    Route("write off a rejected piece", "write_off_piece", here("rejected"), "post", INSPECTORS, 302),
+    Route("return a rejected piece", "return_piece", here("rejected"), "get", INSPECTORS),
+    Route("return a rejected piece", "return_piece", here("rejected"), "post", INSPECTORS, 302),
+    Route("receive a piece back", "receive_piece", here("rejected"), "get", INSPECTORS),
+    Route("receive a piece back", "receive_piece", here("rejected"), "post", INSPECTORS),
+    Route("write off a batch", "write_off_batch", here("sku", "location"), "get", INSPECTORS),
+    Route("write off a batch", "write_off_batch", here("sku", "location"), "post", INSPECTORS),
+    Route("maker record, her own", "maker_record", here("own_maker"), "get", EVERY_MEMBER),
+    Route("maker record, another maker's", "maker_record", here("colleague"), "get", STAFF),
     Route("hang tag file, none chosen", "hang_tags_file", here(), "get", INSPECTORS, 302),
     # Rows of another cooperative under this cooperative's address: missing, for everyone.
     Route("another cooperative's standard", "standard_detail", here("other_standard"), "get", NOBODY),
@@ -125,6 +156,17 @@ ROUTES = [
     ),
     Route("our SKU at their location", "inspect_batch", here("sku", "other_location"), "get", NOBODY),
     Route("another cooperative's inspection", "inspection_detail", here("other_inspection"), "get", NOBODY),
+    Route("another cooperative's piece, written off", "write_off_piece", here("other_piece"), "post", NOBODY),
+    Route("another cooperative's piece, returned", "return_piece", here("other_piece"), "post", NOBODY),
+    Route("another cooperative's piece, received", "receive_piece", here("other_piece"), "post", NOBODY),
+    Route(
+        "another cooperative's batch, written off",
+        "write_off_batch",
+        here("other_sku", "other_location"),
+        "post",
+        NOBODY,
+    ),
+    Route("another cooperative's maker record", "maker_record", here("other_maker"), "get", NOBODY),
     Route(
         "an unknown kind of criterion", "criterion_create", lambda w: (w.slug, w.standard, "x"), "get", NOBODY
     ),
@@ -135,6 +177,7 @@ ROUTES = [
     Route("our standard at their address", "standard_detail", elsewhere("standard"), "get", NOBODY),
     Route("our piece at their address", "inspect_piece", elsewhere("waiting"), "post", NOBODY),
     Route("our inspection at their address", "inspection_detail", elsewhere("own_inspection"), "get", NOBODY),
+    Route("our maker's record at their address", "maker_record", elsewhere("own_maker"), "get", NOBODY),
 ]
 
 
@@ -168,7 +211,12 @@ def test_forbidden_posts_record_nothing(operator, viewer, maker_user, outsider, 
         )
     for client in (viewer, maker_user, outsider):
         client.post(quality_url("inspect_piece", world.slug, world.waiting), answers)
+    for client in (viewer, maker_user, outsider):
+        client.post(quality_url("write_off_piece", world.slug, world.rejected))
+        client.post(quality_url("return_piece", world.slug, world.rejected))
+        client.post(quality_url("write_off_batch", world.slug, world.sku, world.location), {"quantity": "1"})
     assert StandardVersion.objects.count() == versions and Inspection.objects.count() == inspections
+    assert not StockMove.objects.filter(reason__in=["write_off", "return_to_maker"]).exists()
 
 
 def test_a_hang_tag_of_another_cooperatives_piece_is_not_printed(manager, world):
@@ -184,7 +232,7 @@ def test_posts_without_a_csrf_token_are_refused_and_record_nothing(cooperative, 
         client = Client(enforce_csrf_checks=True)
         client.force_login(helpers.make_member(cooperative, role))
         assert client.post(quality_url(name, *args), {"based_on": "x"}).status_code == 403
-    assert StandardVersion.objects.count() == 3 and Inspection.objects.count() == 2
+    assert StandardVersion.objects.count() == 3 and Inspection.objects.count() == 4
 
 
 def test_every_post_form_carries_a_csrf_token(manager, world, cooperative):
@@ -212,5 +260,22 @@ def test_read_only_pages_refuse_a_post(manager, world):
         ("piece_quality", (world.own_piece,)),
         ("hang_tags", ()),
         ("hang_tags_file", ()),
+        ("maker_records", ()),
+        ("maker_record", (world.own_maker,)),
     ):
         assert manager.post(quality_url(name, world.slug, *args)).status_code == 405, name
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_makers_records_list_is_for_staff_and_sends_a_maker_to_her_own(request, world, persona):
+    client = request.getfixturevalue(persona)
+    response = client.get(quality_url("maker_records", world.slug))
+    if persona in STAFF:
+        assert response.status_code == 200
+    elif persona == MAKER:
+        assert response.status_code == 302
+        assert response.url == quality_url("maker_record", world.slug, world.own_maker)
+    elif persona == "buyer":
+        assert response.status_code == 302 and response.url.startswith(login_url())
+    else:
+        assert response.status_code == 404

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PosConfig(AppConfig):
+    name = "sambung.pos"
+    verbose_name = "Point of sale"
