@@ -34,7 +34,11 @@ from _demo import ROOT, format_table, progress
 
 sys.path.insert(0, str(ROOT))
 
-from sambung.production import forecast  # noqa: E402
+from sambung.production import confidence, forecast  # noqa: E402
+
+PROMISE_CONFIDENCE = (
+    confidence.PROMISE_CONFIDENCE
+)  # Sambung promises the day its pieces are ready with this probability
 
 CARPARTS = (ROOT / "../shared/data/carparts.csv").resolve()
 
@@ -45,7 +49,6 @@ Z_90 = 1.2816
 CAPACITY_FACTOR = 1.5  # makers per product = ceil(1.5 × mean demand per lead time), at least 1
 MIN_TAIL_OBSERVED = 30  # fewer delays than this beyond an overdue piece's: assume one more padding
 PADDING_PERCENTILE = 90  # DESIGN: pad by the 90th percentile of actual − planned
-PROMISE_CONFIDENCE = 0.98  # Sambung promises the day its pieces are ready with this probability
 HISTORY_PIECES = 60  # delays the cooperative recorded before the simulation starts
 TSB_ALPHAS = {"alpha_d": 0.1, "alpha_p": 0.1}
 
@@ -223,37 +226,17 @@ class ObservedDelays:
     def ready_by(self, pieces: list[Piece], day: int) -> int:
         """Return the first day by which all `pieces` are ready with PROMISE_CONFIDENCE, none being ready yet.
 
-        Each piece is ready at its basis (its maker's expected free day + lead time) plus a delay drawn from the
+        Sambung's own rule (sambung.production.confidence.ready_by, which the storefront and checkout call):
+        each piece is ready at its basis (its maker's expected free day + lead time) plus a delay drawn from the
         observed delays, conditioned on the piece not being ready today; pieces are taken as independent.
         """
-        observed = self.sorted
-        n = len(observed)
-        bases = np.array([piece.basis_end for piece in pieces])
-        # P(delay <= x | delay > elapsed): a piece still in the makers' hands today cannot be ready before.
-        below_today = np.searchsorted(observed, day - bases, side="right") / n
-        beyond = 1.0 - below_today
-        unknown = beyond <= 0  # later than any delay seen: assume one more padding from today
-        earliest = day
-        latest = max(int(bases.max() + observed[-1]), day + self.padding)
-
-        def confidence(ready: int) -> float:
-            below = np.searchsorted(observed, ready - bases, side="right") / n
-            chance = np.where(
-                unknown, ready >= day + self.padding, (below - below_today) / np.where(unknown, 1, beyond)
-            )
-            return float(np.prod(np.clip(chance, 0.0, 1.0)))
-
-        while earliest < latest:  # the smallest day with enough confidence, by bisection
-            middle = (earliest + latest) // 2
-            if confidence(middle) >= PROMISE_CONFIDENCE:
-                latest = middle
-            else:
-                earliest = middle + 1
-        return earliest
+        work = confidence.Work(planned=[piece.basis_end for piece in pieces], delays=self.record)
+        return confidence.ready_by([work], today=day, confidence=PROMISE_CONFIDENCE)
 
     def refresh(self) -> None:
         """Recompute the figures the plan uses; done once per period, as a plan page would."""
-        self.sorted = np.sort(np.array(self.seen))
+        self.record = confidence.Delays.of(self.seen)
+        self.sorted = self.record.sorted
         self.padding = int(np.percentile(self.sorted, PADDING_PERCENTILE, method="higher"))
         self.mean = max(0.0, float(self.sorted.mean()))
 

@@ -21,7 +21,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["title", "piece", "quantity", "unit_price", "location", "promised_ship_by"]
+    fields = ["title", "piece", "quantity", "unit_price", "location", "promised_ship_by", "made_to_order"]
 
 
 class OrderEventInline(ReadOnlyInline):

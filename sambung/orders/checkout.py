@@ -2,6 +2,11 @@
 
 Every unit goes through inventory.ledger: `available → reserved` when checkout starts, `reserved → committed`
 when the order is placed. A checkout gives at most one order, however often the form is submitted.
+
+A line made to order holds the makers' capacity instead of stock: its ship-by date is computed here, on the
+server, when checkout starts (production.promises), and other buyers' promises count that capacity as taken
+while the checkout is open. Placing the order pledges the work (production.pledges.pledge_for_order_line) in
+the same transaction; if the capacity went meanwhile, nothing is placed and the buyer is told.
 """
 
 import datetime
@@ -48,6 +53,10 @@ class HoldExpired(CheckoutError):
     pass
 
 
+class CapacityTaken(SoldOut):
+    """The makers' time for a made-to-order line was taken by someone else a moment ago."""
+
+
 @dataclass(frozen=True)
 class Buyer:
     name: str
@@ -73,8 +82,42 @@ def start_checkout(*, cooperative: Cooperative, lines: list[PricedLine]) -> Chec
             expires_at=timezone.now() + datetime.timedelta(minutes=settings.CHECKOUT_HOLD_MINUTES),
         )
         for line in lines:
-            _hold_line(checkout, line, channel)
+            if not line.made_to_order:
+                _hold_line(checkout, line, channel)
+        made_to_order = [line for line in lines if line.made_to_order]
+        if made_to_order:
+            _hold_capacity(checkout, made_to_order, channel)
     return checkout
+
+
+def _hold_capacity(checkout: Checkout, lines: list[PricedLine], channel) -> None:
+    """Promise each made-to-order line a ship-by date from the makers' free capacity, and hold it."""
+    from sambung.production.pledges import lock_capacity, receiving_location
+    from sambung.production.promises import Planner
+
+    lock_capacity(checkout.cooperative_id)
+    planner = Planner(cooperative_ids=[checkout.cooperative_id])
+    location = receiving_location(checkout.cooperative)
+    for line in lines:
+        promise = planner.promise(line.sku, quantity=line.quantity)
+        if location is None or not promise.is_made_to_order:
+            raise CapacityTaken(
+                _(
+                    "%(title)s cannot be made within %(days)s days any more: other orders have taken the makers' "
+                    "time. Ask to be told on the product page when it can be ordered."
+                )
+                % {"title": line.title, "days": promise.limit_days}
+            )
+        planner.book(line.sku, list(promise.units))
+        Hold.objects.create(
+            checkout=checkout,
+            sku=line.sku,
+            location=location,
+            channel=channel,
+            quantity=line.quantity,
+            made_to_order=True,
+            promised_ship_by=promise.ship_by,
+        )
 
 
 def _hold_line(checkout: Checkout, line: PricedLine, channel) -> None:
@@ -126,7 +169,7 @@ def release_checkout(*, checkout: Checkout) -> None:
             status=Checkout.Status.RELEASED
         ):
             return  # already placed or released
-        for hold in checkout.holds.select_related("channel__node"):
+        for hold in checkout.holds.filter(made_to_order=False).select_related("channel__node"):
             move_stock(
                 sku=hold.sku,
                 piece=hold.piece,
@@ -216,7 +259,12 @@ def place_order(
             )
     elif payment_method != PaymentMethod.BANK_TRANSFER:
         raise CheckoutError(_("Choose how you will pay."))
-    ship_by = {hold.pk: now.date() + datetime.timedelta(days=hold.location.days_to_pack) for hold in holds}
+    ship_by = {
+        hold.pk: hold.promised_ship_by
+        if hold.made_to_order
+        else now.date() + datetime.timedelta(days=hold.location.days_to_pack)
+        for hold in holds
+    }
     try:
         with transaction.atomic():
             # The guarded claim: of two submits of one checkout, only one gets past this line.
@@ -244,7 +292,7 @@ def place_order(
                 )
                 order.save(update_fields=["qris_payload"])
             for hold in holds:
-                OrderLine.objects.create(
+                line = OrderLine.objects.create(
                     order=order,
                     sku=hold.sku,
                     piece=hold.piece,
@@ -254,7 +302,11 @@ def place_order(
                     quantity=hold.quantity,
                     unit_price=hold.sku.price,
                     promised_ship_by=ship_by[hold.pk],
+                    made_to_order=hold.made_to_order,
                 )
+                if hold.made_to_order:
+                    _pledge_work(line)
+                    continue
                 move_stock(
                     sku=hold.sku,
                     piece=hold.piece,
@@ -274,7 +326,23 @@ def place_order(
         if existing is None:
             raise
         return existing
+    except CapacityTaken:
+        release_checkout(checkout=checkout)  # its stock goes back on sale; the cart shows the new dates
+        raise
     return order
+
+
+def _pledge_work(line: OrderLine) -> None:
+    """Back a made-to-order line with the makers' work, or raise CapacityTaken (the transaction is undone)."""
+    from sambung.production.capacity import ProductionError
+    from sambung.production.pledges import pledge_for_order_line
+
+    try:
+        pledge_for_order_line(order_line=line)
+    except ProductionError as error:
+        raise CapacityTaken(
+            _("%(reason)s Nothing was ordered; your cart shows what can be promised now.") % {"reason": error}
+        ) from None
 
 
 def _create_order(

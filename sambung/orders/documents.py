@@ -15,6 +15,7 @@ from fpdf.enums import XPos, YPos
 from sambung.catalog.models import Cooperative
 from sambung.lib.money import format_rupiah
 from sambung.lib.regions import get_village
+from sambung.orders import made_to_order
 from sambung.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod
 
 FONT = "Helvetica"
@@ -83,7 +84,12 @@ def packing_slip_pdf(order: Order, *, compress: bool = True) -> bytes:
         _row(table, ["", _("Item"), _("Piece code"), _("Qty"), _("Take from")])
         for line in lines:
             piece = line.piece.code if line.piece else "-"
-            _row(table, ["[  ]", line.title, piece, str(line.quantity), line.location.name])
+            location = line.location.name
+            if line.made_to_order:  # the pieces made for the line, wherever they were delivered
+                made = made_to_order.made_pieces(line)
+                piece = ", ".join(m.piece.code for m in made) or "-"
+                location = ", ".join(sorted({m.location.name for m in made})) or location
+            _row(table, ["[  ]", line.title, piece, str(line.quantity), location])
     pdf.ln(6)
     pdf.set_font(FONT, "", 10)
     _line(pdf, _("Packed by: ____________________    Date: ____________"))

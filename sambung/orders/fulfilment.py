@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from sambung.inventory.ledger import Slot, move_stock
 from sambung.inventory.models import Position, StockMove
-from sambung.orders import notifications
+from sambung.orders import made_to_order, notifications
 from sambung.orders.models import CancelReason, Order, OrderEvent, OrderStatus
 from sambung.sync import outbox
 
@@ -46,8 +46,20 @@ def _advance(order: Order, new: str, kind: str, *, user=None, **event_fields) ->
     return event
 
 
+def _refuse_until_every_line_has_its_pieces(order: Order) -> None:
+    waiting = [line for line in order.lines.all() if made_to_order.pieces_missing(line)]
+    if waiting:
+        raise InvalidTransition(
+            _("Order %(code)s cannot be packed or shipped yet. %(waiting)s")
+            % {"code": order.code, "waiting": made_to_order.waiting_message(waiting)}
+        )
+
+
 def _move_lines(order: Order, *, source, target, reason: str, user=None) -> None:
+    """Move the stock committed at checkout; lines made to order move no stock here."""
     for line in order.lines.select_related("sku", "piece", "location", "channel__node"):
+        if line.made_to_order:
+            continue
         move_stock(
             sku=line.sku,
             piece=line.piece,
@@ -72,6 +84,7 @@ def confirm_payment(*, order: Order, user=None, note: str = "") -> Order:
 
 def start_packing(*, order: Order, user=None) -> Order:
     with transaction.atomic():
+        _refuse_until_every_line_has_its_pieces(order)
         _advance(order, S.PACKING, OrderEvent.Kind.PACKING, user=user)
     return order
 
@@ -82,6 +95,7 @@ def ship_order(*, order: Order, courier: str, tracking_number: str, user=None) -
     if not courier or not tracking_number:
         raise InvalidTransition(_("Enter the courier and the tracking number."))
     with transaction.atomic():
+        _refuse_until_every_line_has_its_pieces(order)
         _advance(
             order,
             S.SHIPPED,
@@ -97,6 +111,8 @@ def ship_order(*, order: Order, courier: str, tracking_number: str, user=None) -
             reason=StockMove.Reason.SHIPMENT,
             user=user,
         )
+        for line in order.lines.filter(made_to_order=True):
+            made_to_order.ship_made_pieces(line=line, reference=order.code, user=user)
         notifications.order_shipped(order)
     return order
 
@@ -118,11 +134,19 @@ def record_return(*, order: Order, user=None, note: str = "") -> Order:
             reason=StockMove.Reason.RETURN,
             user=user,
         )
+        for line in order.lines.filter(made_to_order=True):
+            made_to_order.return_made_pieces(line=line, reference=order.code, user=user)
     return order
 
 
 def cancel_order(*, order: Order, reason: str, user=None, note: str = "") -> Order:
-    """Cancel before shipping. The units go back on sale — unless the seller had none to send."""
+    """Cancel before shipping. The units go back on sale — unless the seller had none to send.
+
+    A line made to order releases its pledge: the makers' work goes on, for stock (production.pledges.
+    release_order_line_work says why), and pieces already made for it go on sale.
+    """
+    from sambung.production.pledges import release_order_line_work
+
     if reason not in CancelReason.values:
         raise InvalidTransition(_("Choose why the order is cancelled."))
     with transaction.atomic():
@@ -135,6 +159,9 @@ def cancel_order(*, order: Order, reason: str, user=None, note: str = "") -> Ord
             reason=StockMove.Reason.CANCEL,
             user=user,
         )
+        for line in order.lines.filter(made_to_order=True):
+            made_to_order.release_made_pieces(line=line, reference=order.code, user=user)
+            release_order_line_work(order_line=line, user=user)
     return order
 
 

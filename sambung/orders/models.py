@@ -34,7 +34,11 @@ class Checkout(models.Model):
 
 
 class Hold(models.Model):
-    """Units reserved for a checkout; the matching stock sits in the `reserved` position."""
+    """Units reserved for a checkout; the matching stock sits in the `reserved` position.
+
+    A made-to-order hold reserves no stock: it holds the makers' capacity (promises count it as taken while the
+    checkout is open) and carries the ship-by date computed when it was made.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="holds")
@@ -43,6 +47,16 @@ class Hold(models.Model):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
+    made_to_order = models.BooleanField(default=False)
+    promised_ship_by = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(made_to_order=False) | Q(promised_ship_by__isnull=False, piece__isnull=True),
+                name="made_to_order_hold_has_a_date",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku_id}"
@@ -130,6 +144,9 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField()
     unit_price = models.BigIntegerField()
     promised_ship_by = models.DateField(_("ships by"))
+    # Sold from the makers' capacity: no stock was committed at checkout; finished pieces that pass inspection
+    # are committed to the line (MadePiece) and the order ships once every line has its pieces.
+    made_to_order = models.BooleanField(_("made to order"), default=False)
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.title}"
@@ -137,6 +154,28 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> int:
         return self.quantity * self.unit_price
+
+
+class MadePiece(models.Model):
+    """A piece made for a made-to-order line, committed to it when it passed inspection."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="made_pieces")
+    piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="made_for")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    committed_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)  # the order was cancelled: back on sale
+
+    class Meta:
+        ordering = ["committed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["piece"], condition=Q(released_at__isnull=True), name="piece_made_for_one_line"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.piece_id} → line {self.order_line_id}"
 
 
 class OrderEvent(models.Model):

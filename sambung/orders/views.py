@@ -27,7 +27,7 @@ from sambung.catalog.models import Cooperative
 from sambung.catalog.views import office_context, page_of, posted, require_get_or_post
 from sambung.lib.qris import InvalidQris, qris_svg
 from sambung.lib.regions import get_village, region_name
-from sambung.orders import documents, fulfilment
+from sambung.orders import documents, fulfilment, made_to_order
 from sambung.orders.forms import (
     CancelForm,
     NoteForm,
@@ -111,18 +111,24 @@ def order_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     fulfils = has_capability(membership, Can.FULFIL_ORDERS)
     manages = has_capability(membership, Can.MANAGE_ORDERS)
     shows_buyer = has_capability(membership, Can.VIEW_BUYERS)
+    lines = made_to_order.lines_with_work(order)
+    waiting = [line for line in lines if line.made_to_order and line.pieces_in_hand < line.quantity]
+    has_pieces = not waiting
     context = office_context(
         membership,
         order=order,
-        lines=order.lines.select_related("piece", "location", "sku").order_by("title"),
+        lines=lines,
+        waiting_message=made_to_order.waiting_message(waiting)
+        if waiting and order.status in made_to_order.WAITING_STATUSES
+        else "",
         events=order.events.select_related("actor"),
         village=get_village(order.village_code),
         ship_state=ship_state(order, timezone.localdate()),
         shows_buyer=shows_buyer,
         whatsapp_url=whatsapp_url(order) if shows_buyer else "",
         can_confirm_payment=manages and S.PAID in next_steps,
-        can_start_packing=fulfils and S.PACKING in next_steps,
-        can_ship=fulfils and S.SHIPPED in next_steps,
+        can_start_packing=fulfils and has_pieces and S.PACKING in next_steps,
+        can_ship=fulfils and has_pieces and S.SHIPPED in next_steps,
         can_record_delivery=fulfils and S.DELIVERED in next_steps,
         can_record_return=manages and S.RETURNED in next_steps,
         can_cancel=manages and S.CANCELLED in next_steps,

@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from sambung.catalog.models import Cooperative
 from sambung.orders.models import CancelReason, Order, OrderEvent, OrderLine, OrderStatus
+from sambung.production.confidence import NO_HISTORY, Delays, Work, ready_by
 from sambung.production.models import OPEN_STATUSES, WorkOrder
 from sambung.production.plan import week_start
-from sambung.production.promises import observed_delays
+from sambung.production.promises import delay_history
 
 SELLER_CANCEL_LIMIT = 0.025  # Tokopedia / TikTok Shop: seller-fault cancellations under 2.5 %
 LATE_DISPATCH_LIMIT = 0.04  # and late dispatch under 4 %
@@ -140,7 +141,7 @@ def early_warning(*, cooperative: Cooperative, today: datetime.date) -> Warning:
     """Check the lines promised to ship in the next seven days whose pieces are still being made."""
     end = today + datetime.timedelta(days=7)
     warning = Warning(start=today)
-    delays = observed_delays([cooperative.pk])
+    delays = {key: Delays.of(values) for key, values in delay_history([cooperative.pk]).items()}
     lines = (
         OrderLine.objects.filter(
             order__cooperative=cooperative,
@@ -162,12 +163,19 @@ def early_warning(*, cooperative: Cooperative, today: datetime.date) -> Warning:
         if not unfinished:
             continue
         warning.promised_from_work += line.quantity
-        expected = max(
-            max(w.due_on, today)
-            + datetime.timedelta(
-                days=delays.get((w.maker_id, w.sku.product.category_id), 0) + w.location.days_to_pack
+        # The same rule as the promise: the day all its unfinished work ships with 98 % probability.
+        expected = datetime.date.fromordinal(
+            ready_by(
+                [
+                    Work(
+                        planned=[w.due_on.toordinal()],
+                        delays=delays.get((w.maker_id, w.sku.product.category_id), NO_HISTORY),
+                        shift=w.location.days_to_pack,
+                    )
+                    for w in unfinished
+                ],
+                today=today.toordinal(),
             )
-            for w in unfinished
         )
         if expected <= line.promised_ship_by and not any(_is_behind(w, today) for w in unfinished):
             warning.on_track += line.quantity

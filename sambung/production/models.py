@@ -206,6 +206,7 @@ class WorkOrderEvent(models.Model):
         STAGE_DONE = "stage_done", _("stage done")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
+        RELEASED = "released", _("released from its order")
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events")

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from sambung.catalog.models import SKU, Location, Maker, Piece
+from sambung.catalog.models import SKU, Cooperative, Location, Maker, Piece
 from sambung.catalog.pieces import save_piece
 from sambung.catalog.products import CatalogError
 from sambung.production.capacity import ProductionError, StageSpec, stages_for
@@ -396,6 +396,45 @@ def record_past_work_order(
     return work_order
 
 
+def lock_capacity(cooperative_id) -> None:
+    """Serialize what promises a cooperative's capacity: holds at checkout and pledges for order lines.
+
+    PostgreSQL: lock the cooperative's row (always before a maker's row, so two locks never cross); SQLite's
+    BEGIN IMMEDIATE already runs one writer at a time.
+    """
+    Cooperative.objects.select_for_update().filter(pk=cooperative_id).values_list("pk", flat=True).first()
+
+
+def release_order_line_work(*, order_line, user=None, today: datetime.date | None = None) -> list[WorkOrder]:
+    """Free the work pledged for a line whose order was cancelled: it goes on, for stock.
+
+    The maker was promised the work and is paid per piece; a cancelled order does not take that from her, and
+    the piece will sell (the manager may still cancel the work order, now promised to no one). Her pieces not
+    yet handed over go to the web store after inspection like any other. Return the work orders freed.
+    """
+    today = today or timezone.localdate()
+    freed = []
+    with transaction.atomic():
+        for work_order in WorkOrder.objects.filter(order_line=order_line):
+            WorkOrder.objects.filter(pk=work_order.pk).update(order_line=None)
+            freed.append(work_order)
+        for allocation in Allocation.objects.filter(order_line=order_line).select_related("work_order"):
+            freed.append(allocation.work_order)
+            allocation.delete()
+        for work_order in freed:
+            WorkOrderEvent.objects.create(
+                work_order=work_order,
+                kind=Kind.RELEASED,
+                happened_on=today,
+                note=(
+                    _("Order %(order)s was cancelled; the work goes on for stock.")
+                    % {"order": order_line.order.code}
+                )[:300],
+                actor=user,
+            )
+    return freed
+
+
 def pledge_for_order_line(*, order_line, user=None, today: datetime.date | None = None) -> list[WorkOrder]:
     """Back a line sold made to order with work: open work promised to no one first, then new pledges split
     across makers by who finishes first (quality record and fair rotation break ties).
@@ -408,11 +447,14 @@ def pledge_for_order_line(*, order_line, user=None, today: datetime.date | None 
     today = today or timezone.localdate()
     sku = order_line.sku
     with transaction.atomic():
+        lock_capacity(sku.product.cooperative_id)
         if order_line.allocations.exists() or order_line.work_orders.exists():
             raise ProductionError(_("This order line already has its work."))
-        planner = Planner(cooperative_ids=[sku.product.cooperative_id], today=today)
+        planner = Planner(
+            cooperative_ids=[sku.product.cooperative_id], today=today, holds_before=order_line.order.checkout
+        )
         units = planner.units(sku, order_line.quantity)
-        if len(units) < order_line.quantity or max(u.ship_by for u in units) > order_line.promised_ship_by:
+        if len(units) < order_line.quantity or planner.ship_by(sku, units) > order_line.promised_ship_by:
             raise ProductionError(
                 _("%(title)s can no longer be made by %(date)s; the makers' capacity was taken meanwhile.")
                 % {"title": order_line.title, "date": _date(order_line.promised_ship_by)}
@@ -434,6 +476,8 @@ def pledge_for_order_line(*, order_line, user=None, today: datetime.date | None 
                     sku=sku,
                     quantity=quantity,
                     needed_by=unit.planned_finish,
+                    # Where the planner found room: capacity held by earlier checkouts stays theirs.
+                    not_before=unit.planned_start,
                     order_line=order_line,
                     user=user,
                     today=today,

@@ -1,18 +1,18 @@
 """When a maker can do new work: her capacity per product type, the days her calendar leaves free, and the work
 she has already pledged. Read-only; pledges.py books the days, promises.py and plan.py ask what-if questions.
 
-A maker's time is one resource. Her work orders follow one another: a new one starts on the first free day after
-the planned finish of her open work, and takes ⌈quantity × days ÷ pieces⌉ free days (one sarong in 30 days:
-30 free days; two selendang in 30 days: 15 each). Days in an unavailable period do not count. So in any stretch
-of time, the work planned for her never needs more than her capacity over the free days in it.
+A maker's time is one resource. Her work orders never overlap: a new one takes ⌈quantity × days ÷ pieces⌉ free
+days (one sarong in 30 days: 30 free days; two selendang in 30 days: 15 each) in the first stretch of her time
+that no open work occupies — usually after the planned finish of her open work, or in a gap that a cancelled
+pledge, or a buyer's pledge placed out of turn (production.promises), left free. Days in an unavailable period do
+not count. So in any stretch of time, the work planned for her never needs more than her capacity over the free
+days in it.
 """
 
 import datetime
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from django.db.models import Count, Max, Q
 
 from sambung.catalog.models import Maker
 from sambung.production.models import OPEN_STATUSES, Capacity, Unavailability, WorkOrder
@@ -45,17 +45,21 @@ class MakerPlan:
     rates_paid: dict[uuid.UUID, int] = field(default_factory=dict)  # category id → Rp per piece
     unavailable: list[tuple[datetime.date, datetime.date]] = field(default_factory=list)
     busy_until: datetime.date | None = None  # last planned day of her open work
+    busy: list[tuple[datetime.date, datetime.date]] = field(
+        default_factory=list
+    )  # her open work, both ends in
 
     def is_free(self, day: datetime.date) -> bool:
         return not any(start <= day <= end for start, end in self.unavailable)
 
+    def is_busy(self, first: datetime.date, last: datetime.date) -> bool:
+        return any(start <= last and first <= end for start, end in self.busy)
+
     def first_start(self, today: datetime.date, not_before: datetime.date | None = None) -> datetime.date:
-        """Return the first day new work could begin: not before today, nor before her open work ends."""
-        start = today
-        if self.busy_until is not None and self.busy_until >= start:
-            start = self.busy_until + ONE_DAY
-        if not_before is not None and not_before > start:
-            start = not_before
+        """Return the first day new work could begin: not before today (or `not_before`), nor on her work."""
+        start = max(today, not_before or today)
+        while self.is_busy(start, start):
+            start = max(end for first, end in self.busy if first <= start <= end) + ONE_DAY
         return start
 
     def work_dates(self, start: datetime.date, work_days: int) -> list[datetime.date]:
@@ -80,13 +84,25 @@ class MakerPlan:
         today: datetime.date,
         not_before: datetime.date | None = None,
     ) -> list[datetime.date]:
-        """Return the free days `quantity` pieces would take if pledged now (nothing is booked)."""
-        rate = self.rates[category_id]
-        return self.work_dates(self.first_start(today, not_before), rate.work_days(quantity))
+        """Return the free days `quantity` pieces would take if pledged now (nothing is booked): the first
+        stretch, from today (or `not_before`) on, that none of her open work occupies."""
+        work_days = self.rates[category_id].work_days(quantity)
+        start = self.first_start(today, not_before)
+        candidates = sorted({start} | {end + ONE_DAY for _first, end in self.busy if end >= start})
+        for candidate in candidates:
+            if self.is_busy(candidate, candidate):
+                continue
+            dates = self.work_dates(candidate, work_days)
+            if not self.is_busy(dates[0], dates[-1]):
+                return dates
+        raise BeyondHorizon(f"{self.name}: no room for {work_days} free days")  # after her last work there is
 
     def book(self, dates: list[datetime.date]) -> None:
         """Count planned days as taken, for what-if plans of several pledges in a row."""
-        if dates and (self.busy_until is None or dates[-1] > self.busy_until):
+        if not dates:
+            return
+        self.busy.append((dates[0], dates[-1]))
+        if self.busy_until is None or dates[-1] > self.busy_until:
             self.busy_until = dates[-1]
 
 
@@ -117,12 +133,11 @@ def load_maker_plans(
         plans[capacity.maker_id].rates_paid[capacity.category_id] = capacity.rate_per_piece
     for period in Unavailability.objects.filter(maker_id__in=plans, ends_on__gte=today).order_by("starts_on"):
         plans[period.maker_id].unavailable.append((period.starts_on, period.ends_on))
-    open_work = (
-        WorkOrder.objects.filter(maker_id__in=plans, status__in=OPEN_STATUSES)
-        .values("maker_id")
-        .annotate(last=Max("due_on"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    open_work = WorkOrder.objects.filter(maker_id__in=plans, status__in=OPEN_STATUSES).values_list(
+        "maker_id", "starts_on", "due_on"
     )
-    for row in open_work:
-        overdue = [today - ONE_DAY] if row["overdue"] else []
-        plans[row["maker_id"]].busy_until = busy_until([row["last"], *overdue], today)
+    for maker_id, starts_on, due_on in open_work:
+        plan = plans[maker_id]
+        plan.busy.append((starts_on, max(due_on, today)))  # overdue work keeps her busy today at least
+        plan.busy_until = max(plan.busy_until or today, due_on, today)
     return plans

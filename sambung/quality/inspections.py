@@ -39,6 +39,7 @@ from sambung.inventory.ledger import InsufficientStock
 from sambung.inventory.models import Position, StockLevel
 from sambung.inventory.stock import release_stock
 from sambung.lib.ids import uuid7
+from sambung.production.handover import hand_over_released_units
 from sambung.quality.models import Inspection, InspectionPhoto, Outcome, StandardVersion
 from sambung.quality.standards import Criterion, Effect, Kind, criteria_of, current_version, parse_decimal
 from sambung.sync import outbox
@@ -333,6 +334,9 @@ def record_inspection(
             for row in rows:
                 row.save()
             outbox.emit_rows("inspection.recorded", inspection)
+            if release is not None:
+                # A piece made for an order goes to that order; anything else tells the waitlist after commit.
+                hand_over_released_units(inspection=inspection, user=inspector.user)
     except BaseException:
         for row in rows:
             for file in (row.original, row.thumb, row.detail):

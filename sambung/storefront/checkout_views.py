@@ -22,8 +22,10 @@ from sambung.lib import qris
 from sambung.lib.phones import wa_me_digits
 from sambung.lib.regions import get_village
 from sambung.orders import cart as carts
-from sambung.orders.checkout import CheckoutError, place_order, quote_shipping, start_checkout
+from sambung.orders.checkout import CheckoutError, SoldOut, place_order, quote_shipping, start_checkout
+from sambung.orders.made_to_order import lines_with_work
 from sambung.orders.models import Checkout, Order, PaymentMethod
+from sambung.production.promises import preorder_max_days
 from sambung.quality.queries import is_cleared_for_sale
 from sambung.storefront.forms import AddToCartForm, CheckoutForm, OrderLookupForm
 
@@ -88,11 +90,27 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, errors[0])
         return redirect(back)
-    line = carts.CartLine(form.cleaned_data["sku"], form.cleaned_data["piece"], form.cleaned_data["quantity"])
+    piece = form.cleaned_data["piece"]
+    line = carts.CartLine(
+        form.cleaned_data["sku"],
+        piece,
+        form.cleaned_data["quantity"],
+        made_to_order=form.cleaned_data["made_to_order"] and piece is None,
+    )
     priced = carts.price_lines([line])
     # A piece never inspected, or rejected, is never for sale (DESIGN.md §4.6); checkout re-checks the stock.
     if not priced or (priced[0].piece is not None and not is_cleared_for_sale(priced[0].piece)):
         messages.error(request, _("This item is no longer for sale."))
+        return redirect(back)
+    if line.made_to_order and carts.with_expected_dates(priced)[0].ship_by is None:
+        messages.error(
+            request,
+            _(
+                "The makers cannot finish %(quantity)s × %(title)s within %(days)s days right now. Order fewer, "
+                "or ask to be told when it can be ordered."
+            )
+            % {"quantity": line.quantity, "title": priced[0].title, "days": preorder_max_days()},
+        )
         return redirect(back)
     lines = read_cart(request)
     existing = carts.price_lines(lines)
@@ -117,17 +135,27 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
 @require_POST
 def remove_from_cart(request: HttpRequest) -> HttpResponse:
     sku, piece = request.POST.get("sku", ""), request.POST.get("piece", "")
+    made_to_order = request.POST.get("made_to_order") == "1"
     lines = [
-        line for line in read_cart(request) if (str(line.sku_id), str(line.piece_id or "")) != (sku, piece)
+        line
+        for line in read_cart(request)
+        if (str(line.sku_id), str(line.piece_id or ""), line.made_to_order) != (sku, piece, made_to_order)
     ]
     return write_cart(redirect("storefront:cart"), lines)
 
 
 @require_safe
 def cart(request: HttpRequest) -> HttpResponse:
-    lines = carts.price_lines(read_cart(request))
+    lines = carts.with_expected_dates(carts.price_lines(read_cart(request)))
     return render(
-        request, "storefront/cart.html", {"lines": lines, "subtotal": sum(line.total for line in lines)}
+        request,
+        "storefront/cart.html",
+        {
+            "lines": lines,
+            "subtotal": sum(line.total for line in lines),
+            "limit_days": preorder_max_days(),
+            "hold_minutes": settings.CHECKOUT_HOLD_MINUTES,
+        },
     )
 
 
@@ -158,7 +186,10 @@ def checkout(request: HttpRequest, checkout_id) -> HttpResponse:
         )
         return redirect("storefront:cart")
     holds = list(checkout.holds.select_related("sku__product", "piece"))
-    lines = [carts.PricedLine(hold.sku, hold.piece, hold.quantity) for hold in holds]
+    lines = [
+        carts.PricedLine(hold.sku, hold.piece, hold.quantity, hold.made_to_order, hold.promised_ship_by)
+        for hold in holds
+    ]
     subtotal = sum(line.total for line in lines)
     data = request.POST if request.method == "POST" else None
     village = get_village(data.get("village", "")) if data else None
@@ -180,6 +211,9 @@ def checkout(request: HttpRequest, checkout_id) -> HttpResponse:
                     shipping_rate=rate,
                     payment_method=form.cleaned_data["payment_method"],
                 )
+            except SoldOut as error:  # the makers' capacity went meanwhile: the cart shows what holds now
+                messages.error(request, str(error))
+                return redirect("storefront:cart")
             except CheckoutError as error:
                 form.add_error(None, str(error))
             else:
@@ -223,7 +257,7 @@ def order(request: HttpRequest, code: str) -> HttpResponse:
         "storefront/order.html",
         {
             "order": order,
-            "lines": order.lines.all(),
+            "lines": lines_with_work(order),
             "events": order.events.all(),
             "village": get_village(order.village_code),
             "qris_svg": qris.qris_svg(order.qris_payload) if order.qris_payload else "",

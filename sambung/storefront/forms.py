@@ -50,6 +50,7 @@ class AddToCartForm(forms.Form):
     sku = forms.UUIDField()
     piece = forms.UUIDField(required=False)
     quantity = forms.CharField(required=False, max_length=10)
+    made_to_order = forms.BooleanField(required=False)  # made by the makers; its date is set at checkout
 
     def clean_quantity(self) -> int:
         raw = self.cleaned_data.get("quantity") or "1"

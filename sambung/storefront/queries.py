@@ -37,6 +37,7 @@ def _web_available(**outer):
     # A hold past its time limit no longer binds, even before the sweep releases it; a GET never writes.
     lapsed = (
         Hold.objects.filter(
+            made_to_order=False,  # a made-to-order hold holds the makers' time, not units
             checkout__status=Checkout.Status.OPEN,
             checkout__expires_at__lt=Now(),
             channel__kind=Channel.Kind.WEB,

@@ -58,13 +58,15 @@ def product_list(request):
 def product_detail(request, slug: str):
     product = get_object_or_404(queries.published_products(), slug=slug)
     skus = product.skus.filter(is_active=True)
+    promise = attach_promises([product])[0].promise
     return render(
         request,
         "storefront/product_detail.html",
         {
             "product": product,
-            "promise": attach_promises([product])[0].promise,
+            "promise": promise,
             "skus": skus,
+            "made_to_order_skus": list(skus) if promise.is_made_to_order else [],
             "counted_skus": [sku for sku in skus if not sku.is_unique] if product.available else [],
             "has_unique_skus": any(sku.is_unique for sku in skus),
             "pieces": with_inspections(queries.pieces_on_hand(product)),

@@ -75,3 +75,40 @@ def test_a_buyer_orders_with_qris_and_the_manager_ships_it(live_server, browser)
     assert not StockLevel.objects.filter(
         sku=order.lines.get().sku, position="committed", quantity__gt=0
     ).exists()
+
+
+def test_a_buyer_orders_a_product_made_to_order_with_javascript_off(live_server, browser):
+    load_demo(photo_size=(240, 180))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+    page = phone.new_page()
+
+    page.goto(live_server.url + "/en/produk/")
+    page.locator(".card", has_text="Made to order — ships by").first.locator("a").first.click()
+    page.locator("form[action$='/keranjang/tambah/']:has(input[name=made_to_order]) button").click()
+    assert page.url.endswith("/keranjang/")
+    assert page.locator("td .badge.mto", has_text="Made to order — ships by about").is_visible()
+    page.locator("form[action$='/keranjang/bayar/'] button").click()
+    assert "/checkout/" in page.url
+    assert page.locator(".badge.mto", has_text="Made to order, ships by").is_visible()
+
+    page.fill("#id_name", "Ani Wea")
+    page.fill("#id_phone", "0812 3456 7890")
+    page.fill("#id_address", "Jl. Melati 5, RT 01/RW 02")
+    choose_and_refresh(page, "province", "53")
+    choose_and_refresh(page, "regency", "53.07")
+    choose_and_refresh(page, "district", "53.07.04")
+    page.select_option("#id_village", "53.07.04.2001")
+    page.locator("button[name=action][value=update]").last.click()
+    page.locator("input[name=shipping_rate]").first.check()
+    page.locator("input[name=payment_method][value=bank_transfer]").check()
+    page.locator("button[name=action][value=place]").click()
+
+    order = Order.objects.get()
+    line = order.lines.get()
+    assert page.url.endswith(f"/pesanan/{order.code}/")
+    assert line.made_to_order and (line.work_orders.exists() or line.allocations.exists())
+    assert page.locator(".badge.mto", has_text="Made to order, ships by").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "order-made-to-order.png"), full_page=True)
+    phone.close()
+    assert not StockLevel.objects.filter(sku=line.sku, position="committed", quantity__gt=0).exists()

@@ -68,7 +68,7 @@ def test_sarong_on_the_loom_promised_to_nobody_ships_by_its_planned_finish(weave
     assert result.units[0].work_order_id is not None
 
 
-def test_her_past_delays_pad_the_promise(weaver, shawl, hub):
+def test_her_past_delays_set_the_day_her_work_is_ready_with_98_percent(weaver, shawl, hub):
     for delay in (2, 5, 10):
         piece = helpers.make_piece(shawl, weaver, location=hub)
         record_past_work_order(
@@ -82,8 +82,9 @@ def test_her_past_delays_pad_the_promise(weaver, shawl, hub):
     result = Planner(cooperative_ids=[shawl.cooperative_id], today=TODAY).promise(
         shawl.skus.get(), available=0
     )
-    assert result.units[0].padding_days == 9
-    assert result.ship_by == TODAY + days(13 + 9 + 2)
+    assert result.units[0].padding_days == 9  # the p90 still ranks the makers
+    # With three delays seen, 98 % of them are at most 10 days late: the promise waits for the longest.
+    assert result.ship_by == TODAY + days(13 + 10 + 2)
 
 
 def test_her_calendar_moves_the_promise(weaver, shawl):
