@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sambung.storefront",
     "sambung.api",
     "sambung.feedback",
+    "sambung.sync",
     "sambung.demo",
 ]
 

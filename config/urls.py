@@ -5,10 +5,12 @@ from django.urls import include, path, re_path
 
 from sambung.api.api import api
 from sambung.storefront.views import serve_media
+from sambung.sync.urls import transport_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    *transport_urlpatterns,  # hub sync: signed frames, no session, no language prefix
 ]
 if settings.SERVE_MEDIA:
     urlpatterns.append(
@@ -24,5 +26,6 @@ urlpatterns += i18n_patterns(
     path("", include("sambung.production.urls")),
     path("kelola/", include("sambung.quality.urls")),
     path("karya/", include("sambung.quality.public_urls")),
+    path("kelola/", include("sambung.sync.urls")),
     prefix_default_language=False,
 )

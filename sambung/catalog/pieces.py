@@ -10,6 +10,7 @@ from sambung.catalog.models import Location, Piece
 from sambung.catalog.products import CatalogError
 from sambung.inventory.models import StockMove
 from sambung.inventory.stock import receive_stock
+from sambung.sync import outbox
 
 
 def save_piece(*, piece: Piece, received_at: Location | None = None, user=None) -> Piece:
@@ -23,6 +24,7 @@ def save_piece(*, piece: Piece, received_at: Location | None = None, user=None) 
     try:
         with transaction.atomic():
             piece.save()
+            outbox.emit_rows("piece.saved", piece)
             if is_new and received_at is not None:
                 receive_stock(
                     sku=piece.sku, location=received_at, piece=piece, reference=piece.code, user=user

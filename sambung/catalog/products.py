@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from sambung.catalog.models import SKU, Product
 from sambung.lib.regions import get_village
+from sambung.sync import outbox
 
 SLUG_BASE_LENGTH = 70
 
@@ -54,6 +55,7 @@ def save_product(*, product: Product) -> Product:
         try:
             with transaction.atomic():
                 product.save()
+                outbox.emit_rows("catalog.product", product)
             return product
         except IntegrityError:
             if not product._state.adding or not Product.objects.filter(slug=product.slug).exists():
@@ -67,6 +69,7 @@ def save_sku(*, sku: SKU) -> SKU:
     try:
         with transaction.atomic():
             sku.save()
+            outbox.emit_rows("catalog.sku", sku)
     except IntegrityError:
         if SKU.objects.filter(product_id=sku.product_id, code=sku.code).exclude(pk=sku.pk).exists():
             raise CatalogError(

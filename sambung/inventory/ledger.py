@@ -13,6 +13,7 @@ from django.db.models import F
 
 from sambung.catalog.models import SKU, Location, Node, Piece
 from sambung.inventory.models import Channel, Position, StockLevel, StockMove
+from sambung.sync import outbox
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def move_stock(
         if target is not None:
             _level_id(sku, piece, location, target)
             _levels(sku, piece, location, target).update(quantity=F("quantity") + quantity)
+        outbox.emit_move(move)
     return move
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from sambung.catalog.models import SKU, Cooperative, Location, Node, Piece
 from sambung.inventory.ledger import Slot, move_stock
 from sambung.inventory.models import Channel, Position, StockMove
+from sambung.sync import outbox
 
 
 def web_store(cooperative: Cooperative) -> Channel:
@@ -18,9 +19,10 @@ def web_store(cooperative: Cooperative) -> Channel:
         return channel
     centre, _ = Node.objects.get_or_create(kind=Node.Kind.CENTRE, defaults={"name": "Sambung"})
     with transaction.atomic():
-        channel, _ = Channel.objects.get_or_create(
+        channel, created = Channel.objects.get_or_create(
             cooperative=cooperative, kind=Channel.Kind.WEB, defaults={"node": centre, "name": "Toko web"}
         )
+        created and outbox.emit_rows("catalog.channel", channel)
     return channel
 
 

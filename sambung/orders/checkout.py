@@ -31,6 +31,7 @@ from sambung.orders.models import (
     PaymentMethod,
     ShippingRate,
 )
+from sambung.sync import outbox
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud over WhatsApp without mistakes
 
@@ -266,6 +267,7 @@ def place_order(
                     node=hold.channel.node,
                 )
             OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED)
+            outbox.emit_order(order, "order.placed")
             notifications.order_placed(order)
     except IntegrityError:
         existing = Order.objects.filter(checkout=checkout).first()

@@ -12,6 +12,7 @@ from sambung.inventory.ledger import Slot, move_stock
 from sambung.inventory.models import Position, StockMove
 from sambung.orders import notifications
 from sambung.orders.models import CancelReason, Order, OrderEvent, OrderStatus
+from sambung.sync import outbox
 
 S = OrderStatus
 NEXT: dict[str, set[str]] = {
@@ -40,7 +41,9 @@ def _advance(order: Order, new: str, kind: str, *, user=None, **event_fields) ->
             _("Order %(code)s was changed by someone else; reload it.") % {"code": order.code}
         )
     order.status = new
-    return OrderEvent.objects.create(order=order, kind=kind, actor=user, **event_fields)
+    event = OrderEvent.objects.create(order=order, kind=kind, actor=user, **event_fields)
+    outbox.emit_order(order)
+    return event
 
 
 def _move_lines(order: Order, *, source, target, reason: str, user=None) -> None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from sambung.lib.regions import region_name
 from sambung.orders.models import ShippingRate
+from sambung.sync import outbox
 
 MAX_KG_PRICE = 10_000_000  # Rupiah per kg: more is a typing mistake, not a courier's price.
 MAX_DAYS = 60  # in transit: more is a typing mistake.
@@ -74,6 +75,7 @@ def save_shipping_rate(*, rate: ShippingRate) -> ShippingRate:
     try:
         with transaction.atomic():
             rate.save()
+            outbox.emit_rows("catalog.shipping_rate", rate)
     except IntegrityError:
         # Another manager saved the same courier and zone a moment ago.
         raise InvalidShippingRate(
@@ -89,5 +91,6 @@ def deactivate_shipping_rate(*, rate: ShippingRate) -> ShippingRate:
     """Stop offering the rate at checkout; orders placed with it keep it."""
     with transaction.atomic():
         ShippingRate.objects.filter(pk=rate.pk).update(is_active=False)
-    rate.is_active = False
+        rate.is_active = False
+        outbox.emit_rows("catalog.shipping_rate", rate)
     return rate

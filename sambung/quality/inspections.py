@@ -41,6 +41,7 @@ from sambung.inventory.stock import release_stock
 from sambung.lib.ids import uuid7
 from sambung.quality.models import Inspection, InspectionPhoto, Outcome, StandardVersion
 from sambung.quality.standards import Criterion, Effect, Kind, criteria_of, current_version, parse_decimal
+from sambung.sync import outbox
 
 MAX_PHOTOS = 10
 MAX_NOTE = 1000
@@ -331,6 +332,7 @@ def record_inspection(
             )
             for row in rows:
                 row.save()
+            outbox.emit_rows("inspection.recorded", inspection)
     except BaseException:
         for row in rows:
             for file in (row.original, row.thumb, row.detail):

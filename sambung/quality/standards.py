@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from sambung.catalog.models import Category, Cooperative, Product, localized
 from sambung.quality.models import Standard, StandardVersion
+from sambung.sync import outbox
 
 
 class StandardError(ValueError):
@@ -337,9 +338,10 @@ def create_standard(
             standard = Standard.objects.create(
                 cooperative=cooperative, category=category, name_id=name_id, name_en=name_en
             )
-            StandardVersion.objects.create(
+            version = StandardVersion.objects.create(
                 standard=standard, number=1, criteria=[c.as_json() for c in criteria], created_by=user
             )
+            outbox.emit_rows("quality.standard", standard, version)
     except IntegrityError:
         raise StandardError(
             _("The category %(category)s already has a standard.") % {"category": category.name}
@@ -369,12 +371,14 @@ def revise_standard(
         return latest
     try:
         with transaction.atomic():
-            return StandardVersion.objects.create(
+            version = StandardVersion.objects.create(
                 standard=standard,
                 number=latest.number + 1,
                 criteria=[c.as_json() for c in criteria],
                 created_by=user,
             )
+            outbox.emit_rows("quality.standard", version)
+            return version
     except IntegrityError:
         raise StandardError(
             _("Someone else changed this standard meanwhile. Look at the current criteria and try again.")

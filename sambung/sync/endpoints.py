@@ -1,0 +1,93 @@
+"""The HTTP transport: enrol, push and pull, one frame per request.
+
+CSRF-exempt because no browser session is involved: the Ed25519 signature on every frame authenticates the
+sender (and enrolment is authenticated by its one-time code). An unknown or revoked node gets 403.
+"""
+
+import base64
+import binascii
+import json
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from sambung.sync.enrolment import EnrolmentError, enrol
+from sambung.sync.exchange import (
+    PeerRefused,
+    acknowledge,
+    build_frame,
+    local_vector,
+    open_frame,
+    receive_frame,
+)
+from sambung.sync.frames import MAX_FRAME_BYTES, FrameError, encode_frame
+from sambung.sync.node import is_hub, private_key, this_node
+
+OCTETS = "application/octet-stream"
+
+
+def _refusal(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _body(request: HttpRequest) -> bytes | None:
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > MAX_FRAME_BYTES:
+        return None
+    return request.body
+
+
+@csrf_exempt
+@require_POST
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    if is_hub():
+        return _refusal("This node is a hub; enrol with the centre.", 404)
+    try:
+        data = json.loads(request.body)
+        public_key = base64.b64decode(data["public_key"], validate=True)
+        certificate = enrol(code=str(data["code"]), public_key=public_key)
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        if isinstance(error, EnrolmentError):
+            return _refusal(str(error), 403)
+        return _refusal("Malformed enrolment request.", 400)
+    return HttpResponse(certificate, content_type=OCTETS)
+
+
+@csrf_exempt
+@require_POST
+def push_view(request: HttpRequest) -> HttpResponse:
+    """Apply one frame from a hub; answer with this node's vector (the acknowledgement), signed."""
+    data = _body(request)
+    if data is None:
+        return _refusal("Frame too large.", 413)
+    try:
+        result = receive_frame(data)
+    except PeerRefused as error:
+        return _refusal(str(error), 403)
+    except FrameError as error:
+        return _refusal(f"Frame refused, nothing applied: {error}", 400)
+    _ = result
+    ack = encode_frame(sender=this_node().pk, key=private_key(), vector=local_vector())
+    return HttpResponse(ack, content_type=OCTETS)
+
+
+@csrf_exempt
+@require_POST
+def pull_view(request: HttpRequest) -> HttpResponse:
+    """Answer a hub's vector with the next frame of events it lacks (no ranges: it has everything)."""
+    data = _body(request)
+    if data is None:
+        return _refusal("Frame too large.", 413)
+    try:
+        peer, frame = open_frame(data)
+    except PeerRefused as error:
+        return _refusal(str(error), 403)
+    except FrameError as error:
+        return _refusal(f"Request refused: {error}", 400)
+    from django.utils import timezone
+
+    with transaction.atomic():
+        acknowledge(peer, frame.vector, timezone.now())
+    return HttpResponse(build_frame(peer, beyond=frame.vector).data, content_type=OCTETS)
