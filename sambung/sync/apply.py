@@ -161,6 +161,7 @@ def apply_rows(event: Event, origin: Node) -> None:
     if _is_hub(origin) and not hub_may:
         raise Refused(f"out of scope: only the centre may send {event.kind} (sent by hub {origin.name})")
     prepared = []
+    in_event: set[tuple[str, str]] = set()  # rows written earlier in this same event count as present
     for row in rows:
         if not isinstance(row, dict) or not isinstance(row.get("f"), dict) or row.get("m") not in allowed:
             raise Refused(f"malformed or unexpected row in {event.kind}")
@@ -172,9 +173,14 @@ def apply_rows(event: Event, origin: Node) -> None:
         for field in model._meta.concrete_fields:
             target = values.get(field.attname)
             is_reference = field.is_relation and not is_user_field(field) and target is not None
-            if is_reference and not _exists(field.related_model, target):
+            if (
+                is_reference
+                and (label_of(field.related_model), str(target)) not in in_event
+                and not _exists(field.related_model, target)
+            ):
                 raise Waiting(f"waiting for {label_of(field.related_model)} {target}")
         prepared.append((model, pk, values))
+        in_event.add((row["m"], str(pk)))
     if _is_hub(origin):
         _check_hub_rows(event, origin, prepared)
     for model, pk, values in prepared:
@@ -231,7 +237,7 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
                 f.attname: values[f.attname]
                 for f in model._meta.concrete_fields
                 if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                if f.attname in values
+                if values.get(f.attname) is not None
             }
             if stamped:
                 model._default_manager.filter(pk=pk).update(**stamped)

@@ -62,20 +62,35 @@ def create_hub(
     try:
         with transaction.atomic():
             location.save()
-            channel = Channel.objects.create(
-                cooperative=cooperative,
-                node=node,
-                kind=Channel.Kind.STALL,
-                name=_("Stall %(name)s") % {"name": name},
-            )
     except IntegrityError:
         raise EnrolmentError(
-            _("A location or channel named %(name)s already exists.") % {"name": name}
+            _("A location named %(name)s already exists.") % {"name": location.name}
         ) from None
     outbox.emit_rows("catalog.node", node)
     outbox.emit_rows("catalog.location", location)
-    outbox.emit_rows("catalog.channel", channel)
+    stall_of(node)
     return node
+
+
+def stall_of(node: Node) -> Channel:
+    """Return the hub's market-stall channel, creating (and replicating) it on first use."""
+    channel = Channel.objects.filter(node=node, kind=Channel.Kind.STALL).first()
+    if channel is not None:
+        return channel
+    from sambung.inventory.stock import web_store
+
+    web_store(
+        node.cooperative
+    )  # the web store exists before any hub, so hubs receive it, never make their own
+    with transaction.atomic():
+        name = _("Stall %(name)s") % {"name": node.name}
+        if Channel.objects.filter(cooperative=node.cooperative, name=name).exists():
+            name = f"{name} ({str(node.pk)[-6:]})"
+        channel = Channel.objects.create(
+            cooperative=node.cooperative, node=node, kind=Channel.Kind.STALL, name=name
+        )
+        outbox.emit_rows("catalog.channel", channel)
+    return channel
 
 
 def issue_code(*, node: Node, user=None, now=None) -> str:
@@ -140,6 +155,7 @@ def enrol(*, code: str, public_key: bytes, now=None) -> bytes:
             node=hub, defaults={"public_key": public_key, "locations": locations, "acknowledged": {}}
         )
         centre = this_node()
+        stall_of(hub)
         write_snapshot(hub.cooperative)
         certificate = {
             "node": hub.pk.bytes,

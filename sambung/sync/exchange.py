@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from sambung.sync.models import Event, OriginCursor, Peer
 from sambung.sync.node import private_key, this_node
 
 FUTURE_LIMIT = datetime.timedelta(hours=24)
+APPLY_LOCK = 0x53796E63  # 'Sync'
 
 
 class PeerRefused(FrameError):
@@ -142,6 +143,10 @@ def receive_frame(data: bytes) -> Received:
 def apply_frame(peer: Peer, frame: Frame) -> Received:
     """Hold the frame's new events, apply them (and any that were waiting), advance the cursors and the ack."""
     me = this_node()
+    if connection.vendor == "postgresql":
+        # Frames from two hubs at once would both retry the same waiting events: one receiver at a time.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPLY_LOCK])
     result = Received(sender=peer.node, events=len(frame.events), size=frame.size)
     now = timezone.now()
     horizon = now + FUTURE_LIMIT

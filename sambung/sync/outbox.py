@@ -56,8 +56,9 @@ def emit(
                 pass
             OriginCursor.objects.filter(pk=node.pk).update(seq=F("seq") + 1)
         seq = OriginCursor.objects.values_list("seq", flat=True).get(pk=node.pk)
+        previous = Event.objects.filter(origin=node.pk, seq=seq - 1).values_list("pk", flat=True).first()
         event = Event.objects.create(
-            id=uuid7(),
+            id=next_event_id(previous),
             origin=node.pk,
             seq=seq,
             kind=kind,
@@ -68,6 +69,18 @@ def emit(
         for label, row_id in versions:
             record_version(label, row_id, event.id, node.pk)
     return event
+
+
+def next_event_id(previous: uuid.UUID | None) -> uuid.UUID:
+    """Return a UUIDv7 later than the origin's previous event id, even within one millisecond.
+
+    Rows written by several nodes keep the write with the highest event id (sync.apply): an origin's own
+    writes must therefore order as it made them.
+    """
+    candidate = uuid7()
+    if previous is not None and candidate.int <= previous.int:
+        candidate = uuid.UUID(int=previous.int + 1)
+    return candidate
 
 
 def record_version(label: str, row_id: str, event_id: uuid.UUID, origin: uuid.UUID) -> None:

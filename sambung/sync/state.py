@@ -53,7 +53,7 @@ def replicated_state(*, cooperative_slug: str | None = None, full: bool = False)
         model = apps.get_model(label)
         rows = model._default_manager.all()
         if cooperative is not None and path is not None:
-            rows = rows.filter(**{path: cooperative})
+            rows = rows.filter(**{path: cooperative.pk})
         if label == "catalog.node" and cooperative is not None:
             rows = model._default_manager.filter(Q(cooperative=cooperative) | Q(kind="centre"))
         plain = [
