@@ -209,10 +209,12 @@ def wait_for_http(
 
 PROBE_HTTP = """
 import http.client, sys
-connection = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=3)
-connection.request("GET", "/robots.txt")
-connection.getresponse().read()
-"""
+for method, path in (("GET", "/robots.txt"), ("POST", "/sync/v1/push"), ("POST", "/sync/v1/pull")):
+    connection = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=10)
+    connection.request(method, path, body=b"" if method == "POST" else None)
+    connection.getresponse().read()
+    connection.close()
+"""  # the two POSTs (refused: no frame) warm up both workers' sync views before anything is timed
 
 
 @contextlib.contextmanager
@@ -497,7 +499,6 @@ def frame_sizes(*, origin: str, last: int, batch_sizes: Sequence[int] = BATCH_SI
     from sambung.sync.frames import MAX_EVENTS, WireEvent, encode_frame
     from sambung.sync.models import Event
     from sambung.sync.node import private_key, this_node
-
     from sambung.syncproof.tests import world
 
     rows = list(Event.objects.filter(origin=origin).order_by("-seq")[:last])[::-1]
@@ -555,8 +556,8 @@ def prepare(parent: Path, *, seed: int) -> World:
         manage(hub, "enrol_hub", "--centre", server.url, "--code", built["hubs"][0]["code"])
         manage(hub, "sync", "--centre", server.url)
         run_django_step(hub, "people", {"hubs": 1})
-        progress("stock at the hub: 40 pieces and 40 lots of coffee, received and inspected")
-        run_django_step(hub, "seed", {"pieces": 40, "lots": 40})
+        progress("stock at the hub: 60 pieces and 60 lots of coffee, received and inspected")
+        run_django_step(hub, "seed", {"pieces": 60, "lots": 60})
         manage(hub, "sync", "--centre", server.url)
         run_django_step(centre, "rights", {})
         manage(hub, "sync", "--centre", server.url)
@@ -573,9 +574,23 @@ class SyncRun:
 
 
 def timed_sync(hub: Node, url: str) -> SyncRun:
+    """Run the hub's `manage.py sync`; each line of its output gets the seconds since the command started."""
     started = time.monotonic()
-    result = manage(hub, "sync", "--centre", url)
-    return SyncRun(time.monotonic() - started, result.stdout + result.stderr)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "sync", "--centre", url],
+        cwd=ROOT,
+        env=hub.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = [f"{time.monotonic() - started:6.2f} s  {line.rstrip()}" for line in process.stdout]
+    process.wait(timeout=MANAGE_TIMEOUT)
+    output = "\n".join(lines)
+    if process.returncode != 0:
+        raise BenchError(f"{hub.name}: manage.py sync exited {process.returncode}:\n{output[-3000:]}")
+    return SyncRun(time.monotonic() - started, output)
 
 
 def startup_seconds(node: Node) -> float:
@@ -633,8 +648,8 @@ def counted_sync(hub: Node, centre: Node) -> SyncRun:
 
 
 def frame_lines(output: str) -> str:
-    lines = [line for line in output.splitlines() if line.strip()]
-    return "\n".join(f"    {line}" for line in lines[-6:])
+    lines = [line for line in output.splitlines() if line.strip() and "Warning" not in line]
+    return "\n".join(f"    {line}" for line in lines[-12:])
 
 
 def kb(n: float) -> str:
@@ -761,7 +776,7 @@ def report(
     ]
     print(format_table(["link", "seconds", "on the wire", "same state"], rows, [False, True, False, False]))
     print(f"   {link_line}")
-    print("   the sync command's last lines (loopback):")
+    print("   the loopback sync's output, each line with the seconds since the command started:")
     print(frame_lines(loopback.output))
 
     print("\n4. Invariants after the exchanges (DESIGN.md §4 items 1–3, units oversold), all four nodes:")

@@ -86,7 +86,7 @@ def frames_bytes(frames: list[str]) -> list[bytes]:
 
 @pytest.fixture(scope="session")
 def nodes(tmp_path_factory):
-    """A centre and two enrolled hubs that have synced once, each in its own process."""
+    """A centre and two enrolled hubs with some stock and stall rights, all in sync, each in its own process."""
     sync = bench_module("sync")
     parent = tmp_path_factory.mktemp("nodes")
     base = sync.Node.create(parent, "base")
@@ -98,10 +98,15 @@ def nodes(tmp_path_factory):
         for hub, row in zip(hubs, built["hubs"], strict=True):
             sync.manage(hub, "enrol_hub", "--centre", server.url, "--code", row["code"])
             sync.manage(hub, "sync", "--centre", server.url)
-        for hub in hubs:  # each hub learns of the other through the centre
+        for hub in hubs:
+            sync.run_django_step(hub, "people", {"hubs": HUBS})
+            # Stock at each hub before the examples start: a few pieces and coffee lots, inspected, and the
+            # stall's rights to some of them, so every script can sell at a stall and online from the start.
+            sync.run_django_step(hub, "seed", {"pieces": 4, "lots": 2})
             sync.manage(hub, "sync", "--centre", server.url)
-    for hub in hubs:
-        sync.run_django_step(hub, "people", {"hubs": HUBS})
+        sync.run_django_step(centre, "rights", {})
+        for hub in hubs:  # each hub learns of its rights and of the other hub's work through the centre
+            sync.manage(hub, "sync", "--centre", server.url)
     saved = parent / "saved"
     for node in (centre, *hubs):
         (node.data_dir / "server.log").unlink(missing_ok=True)

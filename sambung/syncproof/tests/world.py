@@ -475,8 +475,12 @@ CENTRE_DAY = [
 ]
 
 
-def simulate(*, events: int, seed: int) -> dict:
-    """Work day after day through the real writers until this node has written `events` more events."""
+def simulate(*, events: int, seed: int, days: int = 30) -> dict:
+    """Work through `days` days with the real writers until this node has written `events` more events.
+
+    Each day runs its plan again and again until the day's share of the events is written (a busy hub works
+    several rounds of receiving, inspecting and selling a day); a day on which nothing can be done ends early.
+    """
     import random
 
     from sambung.sync.models import Event
@@ -485,20 +489,21 @@ def simulate(*, events: int, seed: int) -> dict:
     rng = random.Random(seed)
     me = this_node().pk
     start = Event.objects.filter(origin=me).count()
-    day, done = 0, defaultdict(int)
+    done: dict[str, int] = defaultdict(int)
     plan = CENTRE_DAY if here().is_centre else HUB_DAY
-    while Event.objects.filter(origin=me).count() - start < events:
-        day += 1
+    for day in range(1, days + 1):
         market = day % 7 in (3, 6)  # Wednesday and Saturday markets
-        for action, times in plan:
-            for _ in range(times * (2 if market and action == "stall_sale" else 1)):
-                if act(action, rng.randrange(1 << 30)) is not None:
-                    done[action] += 1
-        if day > 400:
-            raise RuntimeError(
-                f"only {Event.objects.filter(origin=me).count() - start} events after 400 days"
-            )
-    return {"days": day, "actions": dict(done), "events": Event.objects.filter(origin=me).count() - start}
+        goal = start + events * day // days
+        while Event.objects.filter(origin=me).count() < goal:
+            acted = 0
+            for action, times in plan:
+                for _ in range(times * (2 if market and action == "stall_sale" else 1)):
+                    if act(action, rng.randrange(1 << 30)) is not None:
+                        done[action] += 1
+                        acted += 1
+            if not acted:
+                break
+    return {"days": days, "actions": dict(done), "events": Event.objects.filter(origin=me).count() - start}
 
 
 def wire_events(*, origin: str | None = None) -> list[dict]:
