@@ -487,6 +487,12 @@ def django_step(step: str) -> int:
         "check": lambda: {"problems": world.check_invariants(), "oversold": world.units_oversold()},
         "digest": lambda: {"digest": world.state_digest()},
         "events": lambda: {"events": world.held_events()},
+        "audit": lambda: {
+            "events": world.held_events(),
+            "problems": world.check_invariants(),
+            "oversold": world.units_oversold(),
+            "digest": world.state_digest(),
+        },
         "frame_sizes": frame_sizes,
         "node_id": lambda: {"node": str(__import__("sambung.sync.node").sync.node.this_node().pk)},
     }
@@ -543,7 +549,7 @@ class World:
     hub: Node
 
 
-def prepare(parent: Path, *, seed: int) -> World:
+def prepare(parent: Path, *, seed: int, pieces: int = 60, lots: int = 60) -> World:
     """Migrate once, build the cooperative on the centre, enrol a hub and give it stock and stall rights."""
     base = Node.create(parent, "base")
     progress("migrating a fresh database")
@@ -556,8 +562,8 @@ def prepare(parent: Path, *, seed: int) -> World:
         manage(hub, "enrol_hub", "--centre", server.url, "--code", built["hubs"][0]["code"])
         manage(hub, "sync", "--centre", server.url)
         run_django_step(hub, "people", {"hubs": 1})
-        progress("stock at the hub: 60 pieces and 60 lots of coffee, received and inspected")
-        run_django_step(hub, "seed", {"pieces": 60, "lots": 60})
+        progress(f"stock at the hub: {pieces} pieces and {lots} lots of coffee, received and inspected")
+        run_django_step(hub, "seed", {"pieces": pieces, "lots": lots})
         manage(hub, "sync", "--centre", server.url)
         run_django_step(centre, "rights", {})
         manage(hub, "sync", "--centre", server.url)

@@ -57,8 +57,8 @@ class Trial:
     problems: list[str] = field(default_factory=list)
 
 
-def set_up(parent: Path, *, hub_events: int, centre_events: int, seed: int) -> Setup:
-    world = prepare(parent, seed=seed)
+def set_up(parent: Path, *, hub_events: int, centre_events: int, seed: int, stock: int = 60) -> Setup:
+    world = prepare(parent, seed=seed, pieces=stock, lots=stock)
     progress(f"pending work: {hub_events} events at the hub, {centre_events} at the centre")
     run_django_step(world.hub, "simulate", {"events": hub_events, "seed": seed})
     run_django_step(world.centre, "simulate", {"events": centre_events, "seed": seed + 1})
@@ -92,8 +92,8 @@ def frame_whole(node: Node, other: str, start: int, total: int) -> list[str]:
     `start`: how many of other's events the node held before the exchange; `total`: how many other wrote.
     """
     problems = []
-    events = run_django_step(node, "events")["events"]
-    held = sorted(seq for origin, seq, *_ in events if origin == other)
+    checked = run_django_step(node, "audit")
+    held = sorted(seq for origin, seq, *_ in checked["events"] if origin == other)
     if held != list(range(1, len(held) + 1)):
         problems.append(
             f"holds events of {other[:8]} with gaps: {len(held)} events, last {held[-1] if held else 0}"
@@ -102,7 +102,6 @@ def frame_whole(node: Node, other: str, start: int, total: int) -> list[str]:
         problems.append(
             f"half-applied frame: holds {len(held)} of {total} events of {other[:8]}, not a frame boundary"
         )
-    checked = run_django_step(node, "check")
     problems += [f"after the kill: {p}" for p in checked["problems"]]
     if checked["oversold"]:
         problems.append(f"after the kill: {checked['oversold']} units oversold")
@@ -112,8 +111,9 @@ def frame_whole(node: Node, other: str, start: int, total: int) -> list[str]:
 def complete(hub: Node, centre: Node, setup: Setup, *, http: bool) -> list[str]:
     """Check a finished exchange: each origin's events once, same ids on both nodes, all applied, same state."""
     problems = []
-    hub_events = {(o, s): (i, state) for o, s, i, _k, state in run_django_step(hub, "events")["events"]}
-    centre_events = {(o, s): (i, state) for o, s, i, _k, state in run_django_step(centre, "events")["events"]}
+    audits = {"hub": run_django_step(hub, "audit"), "centre": run_django_step(centre, "audit")}
+    hub_events = {(o, s): (i, state) for o, s, i, _k, state in audits["hub"]["events"]}
+    centre_events = {(o, s): (i, state) for o, s, i, _k, state in audits["centre"]["events"]}
     origins = [setup.hub_id] + ([setup.centre_id] if http else [])
     for origin in origins:
         source, target = (
@@ -136,12 +136,11 @@ def complete(hub: Node, centre: Node, setup: Setup, *, http: bool) -> list[str]:
         stuck = Counter(state for _id, state in events.values() if state != "applied")
         if stuck:
             problems.append(f"{name}: events not applied: {dict(stuck)}")
-    for node in (hub, centre):
-        checked = run_django_step(node, "check")
-        problems += [f"{node.name}: {p}" for p in checked["problems"]]
+    for name, checked in audits.items():
+        problems += [f"{name}: {p}" for p in checked["problems"]]
         if checked["oversold"]:
-            problems.append(f"{node.name}: {checked['oversold']} units oversold")
-    if http and run_django_step(hub, "digest")["digest"] != run_django_step(centre, "digest")["digest"]:
+            problems.append(f"{name}: {checked['oversold']} units oversold")
+    if http and audits["hub"]["digest"] != audits["centre"]["digest"]:
         problems.append("the hub and the centre hold different state after the exchange")
     return problems
 

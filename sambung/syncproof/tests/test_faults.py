@@ -1,7 +1,8 @@
 """kill -9 during an HTTP sync (the hub's command, the centre's server) and a bundle import: nothing lost.
 
-A handful of trials of bench/sync_faults.py on real processes; the 200-trial run is the script itself:
-`.venv/bin/python bench/sync_faults.py`. Marked `processes` (about a minute and a half on 2 cores).
+One trial of each kind of bench/sync_faults.py on real processes; the 200-trial run is the script itself:
+`.venv/bin/python bench/sync_faults.py`. Marked `processes`: about 3 minutes on a busy 2-core machine (deselect
+with `-m "not processes"`).
 """
 
 import random
