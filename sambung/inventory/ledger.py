@@ -77,6 +77,7 @@ def move_stock(
             node=node,
             created_by=user,
         )
+        outbox.emit_move(move)  # first: every writer takes the event counter's lock before any level's
         if source is not None:
             taken = _levels(sku, piece, location, source).filter(quantity__gte=quantity)
             if taken.update(quantity=F("quantity") - quantity) == 0:
@@ -87,7 +88,6 @@ def move_stock(
         if target is not None:
             _level_id(sku, piece, location, target)
             _levels(sku, piece, location, target).update(quantity=F("quantity") + quantity)
-        outbox.emit_move(move)
     return move
 
 

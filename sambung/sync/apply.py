@@ -328,6 +328,8 @@ def apply_move(event: Event, origin: Node) -> None:
     except InsufficientStock as error:
         raise Waiting(f"waiting for stock: {error}") from None
     StockMove.objects.filter(pk=move_id).update(created_at=occurred)
+    # Known as sent: the centre's snapshot for a new hub never re-sends it under the centre's name.
+    record_version("inventory.stockmove", str(move_id), event.id, origin.pk)
 
 
 def apply_member(event: Event, origin: Node) -> None:

@@ -6,10 +6,12 @@ sender (and enrolment is authenticated by its one-time code). An unknown or revo
 
 import base64
 import binascii
+import functools
 import json
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -28,6 +30,17 @@ from sambung.sync.node import is_hub, private_key, this_node
 OCTETS = "application/octet-stream"
 
 
+def in_senders_language(view):
+    """Answer refusals in the language the sending node asks for (Accept-Language; Indonesian by default)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with translation.override(translation.get_language_from_request(request, check_path=False)):
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _refusal(message: str, status: int) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
@@ -41,6 +54,7 @@ def _body(request: HttpRequest) -> bytes | None:
 
 @csrf_exempt
 @require_POST
+@in_senders_language
 def enrol_view(request: HttpRequest) -> HttpResponse:
     if is_hub():
         return _refusal("This node is a hub; enrol with the centre.", 404)
@@ -57,6 +71,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@in_senders_language
 def push_view(request: HttpRequest) -> HttpResponse:
     """Apply one frame from a hub; answer with this node's vector (the acknowledgement), signed."""
     data = _body(request)
@@ -75,6 +90,7 @@ def push_view(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@in_senders_language
 def pull_view(request: HttpRequest) -> HttpResponse:
     """Answer a hub's vector with the next frame of events it lacks (no ranges: it has everything)."""
     data = _body(request)

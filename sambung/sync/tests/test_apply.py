@@ -225,3 +225,20 @@ def test_a_full_frame_ends_its_range_at_its_last_event(cooperative, hub):
     assert outgoing.events == 3
     (origin, first, last) = outgoing.ranges[0]
     assert first == 1 and last == Event.objects.filter(origin=origin).order_by("seq")[2].seq
+
+
+def test_the_snapshot_for_a_new_hub_never_resends_another_hubs_rows_in_the_centres_name(
+    cooperative, hub, sku, maker
+):
+    from sambung.sync.enrolment import write_snapshot
+
+    piece_id, saved = hub.piece(sku=sku, maker=maker, code="WTB-12")
+    receipt = hub.move(sku=sku, piece=Piece(id=piece_id), source=None, target=["qc", None], reason="receipt")
+    receive_frame(hub.frame([saved, receipt]))
+    write_snapshot(cooperative)
+    centre = this_node().pk
+    resent = Event.objects.filter(origin=centre, kind__in=["stock.move", "piece.saved"])
+    assert not [e for e in resent if e.payload.get("id") == receipt.payload["id"]]
+    assert not [
+        e for e in resent if e.kind == "piece.saved" and e.payload["rows"][0]["f"]["id"] == str(piece_id)
+    ]
