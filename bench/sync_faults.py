@@ -20,8 +20,11 @@ Usage: .venv/bin/python bench/sync_faults.py [--trials 200] [--seed 7] [--hub-ev
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _demo import BenchError, exit_cleanly_on_sigterm, progress, stop_process
+from _demo import ROOT, BenchError, exit_cleanly_on_sigterm, progress, stop_process
 from sync import Node, manage, prepare, run_and_kill, run_django_step, serve_centre, timed_sync
 
 KINDS = ("sync-hub", "sync-centre", "bundle")
@@ -171,11 +174,9 @@ def run_trial(setup: Setup, number: int, kind: str, rng: random.Random) -> Trial
             trial.problems += complete(hub, centre, setup, http=True)
         else:
             with serve_centre(centre) as server:
-                import subprocess
-
                 sync = subprocess.Popen(
                     [sys.executable, "manage.py", "sync", "--centre", server.url],
-                    cwd=Path(__file__).resolve().parent.parent,
+                    cwd=ROOT,
                     env=hub.env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
@@ -184,9 +185,6 @@ def run_trial(setup: Setup, number: int, kind: str, rng: random.Random) -> Trial
                     sync.wait(timeout=delay)
                 except subprocess.TimeoutExpired:
                     trial.killed = True
-                    import os
-                    import signal
-
                     os.killpg(server.process.pid, signal.SIGKILL)  # the centre dies mid-request: kill -9
                 sync.wait(timeout=120)
                 stop_process(server.process)

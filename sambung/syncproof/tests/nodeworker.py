@@ -14,7 +14,6 @@ import os
 import shutil
 import sys
 import traceback
-import uuid
 from pathlib import Path
 
 
@@ -103,10 +102,6 @@ def main() -> int:
         sys.stdout.write(json.dumps(answer, default=str) + "\n")
         sys.stdout.flush()
     return 0
-
-
-def node_uuid(text: str) -> uuid.UUID:
-    return uuid.UUID(text)
 
 
 if __name__ == "__main__":
