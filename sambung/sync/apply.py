@@ -10,8 +10,10 @@ retried after every frame. One that can never apply (malformed, invalid, out of 
 kept in review with its message for the manager, never dropped.
 """
 
+import contextlib
+import contextvars
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -99,8 +101,9 @@ WRITERS: dict[str, Callable[[models.Model], object]] = {
 }
 
 
-def apply_event(event: Event) -> None:
-    """Apply one held event in a savepoint and record its state: applied, waiting or review."""
+def apply_event(event: Event, *, persist: bool = True) -> None:
+    """Apply one event in a savepoint and set its state: applied, waiting or review (saved unless `persist=False`)."""
+    before = (event.state, event.problem)
     try:
         with transaction.atomic(), applying_remote():
             _dispatch(event)
@@ -113,11 +116,12 @@ def apply_event(event: Event) -> None:
         event.state, event.problem = Event.State.REVIEW, f"{type(error).__name__}: {message}"[:2000]
     else:
         event.state, event.problem = Event.State.APPLIED, ""
-    Event.objects.filter(pk=event.pk).update(state=event.state, problem=event.problem)
+    if persist and (event.state, event.problem) != before:
+        Event.objects.filter(pk=event.pk).update(state=event.state, problem=event.problem)
 
 
 def _dispatch(event: Event) -> None:
-    origin = Node.objects.filter(pk=event.origin).first()
+    origin = _row(Node, event.origin)
     if origin is None:
         raise Waiting(f"the node {event.origin} that wrote this event is not known here yet")
     if event.kind == "stock.move":
@@ -128,6 +132,30 @@ def _dispatch(event: Event) -> None:
         apply_rows(event, origin)
     else:
         raise Refused(f"unknown event kind {event.kind!r} (sent by a newer Sambung?)")
+
+
+# Rows looked up while applying one frame (SKUs, locations, channels, nodes): read once, not once per event.
+_frame_rows: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sync_frame_rows", default=None)
+
+
+@contextlib.contextmanager
+def frame_cache() -> Iterator[None]:
+    token = _frame_rows.set({})
+    try:
+        yield
+    finally:
+        _frame_rows.reset(token)
+
+
+def _row(model: type[models.Model], pk: object) -> models.Model | None:
+    """Return the row (None if missing), from the frame's cache when it was read before."""
+    cache = _frame_rows.get()
+    if cache is not None and (model, pk) in cache:
+        return cache[(model, pk)]
+    row = model._default_manager.filter(pk=pk).order_by().first()
+    if cache is not None and row is not None:
+        cache[(model, pk)] = row  # only rows that exist: a missing one may arrive later in the frame
+    return row
 
 
 def _is_hub(node: Node) -> bool:
@@ -256,7 +284,7 @@ def _slot(raw: object, origin: Node) -> tuple[Slot | None, Channel | None]:
     position, channel_id = raw
     channel = None
     if channel_id is not None:
-        channel = Channel.objects.select_related("node").filter(pk=uuid.UUID(str(channel_id))).first()
+        channel = _row(Channel, uuid.UUID(str(channel_id)))
         if channel is None:
             raise Waiting(f"waiting for channel {channel_id}")
     try:
@@ -269,9 +297,9 @@ def apply_move(event: Event, origin: Node) -> None:
     p = event.payload
     try:
         move_id = uuid.UUID(p["id"])
-        sku = SKU.objects.filter(pk=uuid.UUID(p["sku"])).first()
+        sku = _row(SKU, uuid.UUID(p["sku"]))
         piece_id = uuid.UUID(p["piece"]) if p.get("piece") else None
-        location = Location.objects.filter(pk=uuid.UUID(p["location"])).first()
+        location = _row(Location, uuid.UUID(p["location"]))
         quantity = p["quantity"]
         reason = p["reason"]
         occurred = parse_datetime(p["at"])
@@ -287,7 +315,7 @@ def apply_move(event: Event, origin: Node) -> None:
         raise Waiting(f"waiting for SKU {p['sku']} or location {p['location']}")
     piece = None
     if piece_id is not None:
-        piece = Piece.objects.filter(pk=piece_id).first()
+        piece = _row(Piece, piece_id)
         if piece is None:
             raise Waiting(f"waiting for piece {piece_id}")
     source, source_channel = _slot(p.get("source"), origin)
@@ -310,7 +338,7 @@ def apply_move(event: Event, origin: Node) -> None:
                 f"out of scope: hub {origin.name} does not hold the right to move units out of "
                 f"{source_channel or target_channel} ({(source or target).position})"
             )
-    elif source_channel is not None and source_channel.node.kind == Node.Kind.HUB:
+    elif source_channel is not None and _row(Node, source_channel.node_id).kind == Node.Kind.HUB:
         raise Refused(f"out of scope: the centre may not take units out of hub stall {source_channel}")
     try:
         move_stock(
@@ -323,13 +351,11 @@ def apply_move(event: Event, origin: Node) -> None:
             piece=piece,
             reference=p.get("reference", "")[:80],
             move_id=move_id,
-            node=Node.objects.filter(pk=p["node"]).first() if p.get("node") else None,
+            node=_row(Node, uuid.UUID(p["node"])) if p.get("node") else None,
         )
     except InsufficientStock as error:
         raise Waiting(f"waiting for stock: {error}") from None
     StockMove.objects.filter(pk=move_id).update(created_at=occurred)
-    # Known as sent: the centre's snapshot for a new hub never re-sends it under the centre's name.
-    record_version("inventory.stockmove", str(move_id), event.id, origin.pk)
 
 
 def apply_member(event: Event, origin: Node) -> None:

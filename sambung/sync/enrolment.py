@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from sambung.catalog.models import Cooperative, Location, Node
 from sambung.inventory.models import Channel
 from sambung.sync import outbox
-from sambung.sync.models import EnrolmentCode, LocalNode, Peer, RowVersion
+from sambung.sync.models import EnrolmentCode, Event, LocalNode, Peer, RowVersion
 from sambung.sync.node import private_key, public_bytes, this_node
 from sambung.sync.rows import label_of, serialize_row, typed_values
 
@@ -268,12 +268,14 @@ def write_snapshot(cooperative: Cooperative) -> int:
         if not RowVersion.objects.filter(label="accounts.membership", row_id=str(membership.pk)).exists():
             outbox.emit_member(membership)
             count += 1
+    # Moves carry no RowVersion (they never change): the ones already sent are those named by an event.
+    sent_moves = set(Event.objects.filter(kind="stock.move").values_list("payload__id", flat=True))
     for move in (
         StockMove.objects.filter(location__cooperative=cooperative)
         .select_related("location")
         .order_by("created_at", "pk")
     ):
-        if not RowVersion.objects.filter(label="inventory.stockmove", row_id=str(move.pk)).exists():
+        if str(move.pk) not in sent_moves:
             outbox.emit_move(move)
             count += 1
     for inspection in Inspection.objects.filter(cooperative=cooperative).order_by("created_at", "pk"):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sambung.catalog.models import Node
-from sambung.sync.apply import apply_event
+from sambung.sync.apply import apply_event, frame_cache
 from sambung.sync.frames import MAX_EVENTS, Frame, FrameError, Vector, WireEvent, decode_frame, encode_frame
 from sambung.sync.models import Event, OriginCursor, Peer
 from sambung.sync.node import private_key, this_node
@@ -156,8 +156,14 @@ def apply_frame(peer: Peer, frame: Frame) -> Received:
     for origin, first, last in frame.ranges:
         ranges.setdefault(origin, []).append((first, last))
     is_from_hub = peer.node.kind == Node.Kind.HUB
-    fresh = []
+    fresh: dict[uuid.UUID, WireEvent] = {}
     known = set(Event.objects.filter(pk__in=[e.id for e in frame.events]).values_list("pk", flat=True))
+    numbered = {
+        (origin, seq): pk
+        for pk, origin, seq in Event.objects.filter(
+            origin__in={e.origin for e in frame.events}, seq__in={e.seq for e in frame.events}
+        ).values_list("pk", "origin", "seq")
+    }
     for wire in frame.events:
         if not any(first <= wire.seq <= last for first, last in ranges.get(wire.origin, [])):
             raise FrameError(_("An event lies outside the ranges its frame claims: the frame is refused."))
@@ -180,36 +186,40 @@ def apply_frame(peer: Peer, frame: Frame) -> Received:
             raise FrameError(_("The frame carries events in this node's name that it never wrote: refused."))
         if is_from_hub and wire.origin != peer.node_id:
             raise FrameError(_("A hub may only send its own events: the frame is refused."))
-        clash = Event.objects.filter(origin=wire.origin, seq=wire.seq).exclude(pk=wire.id).first()
-        if clash is not None:
+        if numbered.setdefault((wire.origin, wire.seq), wire.id) != wire.id:
             raise FrameError(
                 _("Two different events claim number %(seq)s of node %(origin)s: the frame is refused.")
                 % {"seq": wire.seq, "origin": wire.origin}
             )
-        fresh.append(wire)
+        fresh[wire.id] = wire
     if is_from_hub and any(origin != peer.node_id for origin in ranges):
         raise FrameError(_("A hub may only send its own events: the frame is refused."))
-    for wire in fresh:
-        event = Event.objects.create(
-            id=wire.id,
-            origin=wire.origin,
-            seq=wire.seq,
-            kind=wire.kind[:40],
-            payload=wire.payload,
-            cooperative_id=wire.cooperative,
-            occurred_at=datetime.datetime.fromtimestamp(wire.occurred_ms / 1000, tz=datetime.UTC),
-            state=Event.State.WAITING,
-        )
-        _check_cooperative(event, peer)
-        if event.state == Event.State.WAITING:
-            apply_event(event)
-        result.new += 1
-    for origin, spans in ranges.items():
-        for first, last in spans:
-            advance_cursor(origin, first, last)
-    retry_waiting()
-    fresh_ids = [w.id for w in fresh]
-    for event in Event.objects.filter(pk__in=fresh_ids):
+    events = []
+    with frame_cache():
+        for wire in fresh.values():
+            event = Event(
+                id=wire.id,
+                origin=wire.origin,
+                seq=wire.seq,
+                kind=wire.kind[:40],
+                payload=wire.payload,
+                cooperative_id=wire.cooperative,
+                occurred_at=datetime.datetime.fromtimestamp(wire.occurred_ms / 1000, tz=datetime.UTC),
+                state=Event.State.WAITING,
+            )
+            _check_cooperative(event, peer)
+            if event.state == Event.State.WAITING:
+                apply_event(event, persist=False)
+            events.append(event)
+        # Written after applying, each with its outcome: one INSERT per batch instead of an INSERT and an UPDATE.
+        Event.objects.bulk_create(events, batch_size=250)
+        for origin, spans in ranges.items():
+            for first, last in spans:
+                advance_cursor(origin, first, last)
+        if any(event.state == Event.State.APPLIED for event in events):
+            retry_waiting()  # what this frame brought may be what earlier events were waiting for
+    result.new = len(events)
+    for event in Event.objects.filter(pk__in=list(fresh)).only("kind", "origin", "seq", "state", "problem"):
         if event.state == Event.State.APPLIED:
             result.applied += 1
         elif event.state == Event.State.WAITING:
@@ -224,7 +234,6 @@ def _check_cooperative(event: Event, peer: Peer) -> None:
     """A hub's events belong to its cooperative; one that does not goes to review."""
     if peer.node.kind == Node.Kind.HUB and event.cooperative_id not in (None, peer.node.cooperative_id):
         event.state, event.problem = Event.State.REVIEW, "out of scope: an event of another cooperative"
-        Event.objects.filter(pk=event.pk).update(state=event.state, problem=event.problem)
 
 
 def acknowledge(peer: Peer, vector: Vector, now) -> None:

@@ -145,7 +145,6 @@ def emit_move(move) -> Event | None:
         "stock.move",
         move_payload(move),
         cooperative_id=move.location.cooperative_id,
-        versions=(("inventory.stockmove", str(move.pk)),),
     )
 
 

@@ -145,6 +145,8 @@ def ack_time():
 def resolve_peer(name_or_id: str | None) -> Peer:
     """The peer a bundle is for: on a hub, its centre by default; on the centre, a hub by id or name."""
     if not name_or_id:
+        if not Peer.objects.filter(node__kind=Node.Kind.CENTRE).exists():
+            raise SyncError(_('On the centre, name the hub the bundle is for: --for "Hub name".'))
         return centre_peer()
     try:
         peer = Peer.objects.select_related("node").filter(pk=uuid.UUID(name_or_id)).first()

@@ -105,3 +105,8 @@ def test_sync_state_is_canonical_json(cooperative):
     state = json.loads(out.getvalue())
     assert state["models"]["catalog.product"]["count"] == 1
     assert len(state["digest"]) == 64
+
+
+def test_export_on_the_centre_needs_the_hubs_name(db, tmp_path):
+    with pytest.raises(CommandError, match="--for"):
+        call_command("export_bundle", str(tmp_path / "x.sambung"))
