@@ -302,10 +302,11 @@ def stall_sale(pick: int) -> str | None:
 
 
 def sell_at_stall(place: Place, level: StockLevel, quantity: int) -> None:
-    try:
-        from sambung.pos.sales import SaleItem, record_stall_sale  # the point-of-sale app, once it has landed
-    except ImportError:
-        # Until then a stall sale is the ledger move every stall sale makes: out of the stall's slot.
+    from django.apps import apps
+
+    if not apps.is_installed("sambung.pos"):
+        # Until the point-of-sale app is installed, a stall sale is the ledger move every stall sale makes: out
+        # of the stall's slot. (Checked by app, not by import: an editable install may import a sibling's code.)
         move_stock(
             sku=level.sku,
             piece=level.piece,
@@ -319,6 +320,8 @@ def sell_at_stall(place: Place, level: StockLevel, quantity: int) -> None:
             user=place.person,
         )
         return
+    from sambung.pos.sales import SaleItem, record_stall_sale
+
     item = SaleItem(sku=level.sku, location=level.location, quantity=quantity, piece=level.piece)
     total = level.sku.price * quantity
     record_stall_sale(
