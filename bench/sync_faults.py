@@ -51,6 +51,10 @@ class Setup:
     duration: dict[str, float] = field(default_factory=dict)  # seconds of an uninterrupted run, per kind
 
 
+# Kills are drawn within 0.8 × an uninterrupted run: most trials die mid-way (a run is rarely faster than that).
+KILL_WITHIN = 0.8
+
+
 @dataclass
 class Trial:
     number: int
@@ -149,7 +153,7 @@ def complete(hub: Node, centre: Node, setup: Setup, *, http: bool) -> list[str]:
 
 
 def run_trial(setup: Setup, number: int, kind: str, rng: random.Random) -> Trial:
-    delay = rng.uniform(0, setup.duration[kind] * 1.1)
+    delay = rng.uniform(0, setup.duration[kind] * KILL_WITHIN)
     trial = Trial(number, kind, delay)
     hub, centre = copy_pair(setup, f"trial-{number}")
     try:
@@ -222,7 +226,7 @@ def counts(setup: Setup, writer: str) -> tuple[int, int]:
 def print_tally(trials: Sequence[Trial], setup: Setup) -> None:
     print("\nkill -9 trials (real processes on 127.0.0.1):")
     print(f"  uninterrupted: sync {setup.duration['sync-hub']:.1f} s, bundle import {setup.duration['bundle']:.1f} s; "
-          "kill delays drawn uniformly from 0 to 1.1 × those")  # fmt: skip
+          f"kill delays drawn uniformly from 0 to {KILL_WITHIN} × those")  # fmt: skip
     header = (
         f"  {'kind':<12} {'trials':>6} {'killed mid-way':>15} {'finished first':>15} {'with problems':>14}"
     )
