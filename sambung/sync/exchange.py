@@ -195,7 +195,7 @@ def apply_frame(peer: Peer, frame: Frame) -> Received:
     if is_from_hub and any(origin != peer.node_id for origin in ranges):
         raise FrameError(_("A hub may only send its own events: the frame is refused."))
     events = []
-    with frame_cache():
+    with frame_cache(fresh.values()):
         for wire in fresh.values():
             event = Event(
                 id=wire.id,
