@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from sambung.catalog.models import SKU, Location, Node, Piece, Product
 from sambung.inventory.ledger import InsufficientStock, Slot, move_stock
 from sambung.inventory.models import Channel, Position, StockMove
+from sambung.sync import requests
 from sambung.sync.models import Event, RowVersion
 from sambung.sync.outbox import applying_remote, cooperative_of, record_version
 from sambung.sync.rows import is_user_field, label_of, typed_values
@@ -124,6 +125,12 @@ def apply_event(event: Event, *, persist: bool = True) -> None:
         Event.objects.filter(pk=event.pk).update(state=event.state, problem=event.problem)
 
 
+def _payload(event: Event) -> dict:
+    if not isinstance(event.payload, dict):
+        raise Refused(f"malformed {event.kind}")
+    return event.payload
+
+
 def _dispatch(event: Event) -> None:
     origin = _row(Node, event.origin)
     if origin is None:
@@ -134,6 +141,10 @@ def _dispatch(event: Event) -> None:
         apply_member(event, origin)
     elif event.kind == "pos.stall_sale":
         apply_stall_sale_event(event, origin)
+    elif event.kind == "order.cancel_request":
+        requests.apply_request(_payload(event), origin, Waiting, Refused)
+    elif event.kind == "order.cancel_answer":
+        requests.apply_answer(_payload(event), origin, Waiting, Refused)
     elif event.kind in ROW_KINDS:
         apply_rows(event, origin)
     else:
