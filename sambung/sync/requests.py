@@ -14,16 +14,24 @@ from django.utils.dateparse import parse_datetime
 
 from sambung.catalog.models import Node
 from sambung.sync import outbox
-from sambung.sync.models import CancelRequest, RowVersion
+from sambung.sync.models import CancelRequest, Peer, RowVersion
 from sambung.sync.node import this_node
 
 
 def holding_hub(order) -> Node | None:
-    """The hub whose location holds the order's units, when that hub is not this node (None: moved here)."""
+    """The enrolled hub whose location holds the order's units, when not this node (None: they move here).
+
+    A hub node that never enrolled (no Peer) does not sync: its locations are run from the centre as before.
+    """
     me = this_node()
     for line in order.lines.select_related("location__node").order_by("pk"):
         node = line.location.node
-        if node is not None and node.kind == Node.Kind.HUB and node.pk != me.pk:
+        if (
+            node is not None
+            and node.kind == Node.Kind.HUB
+            and node.pk != me.pk
+            and Peer.objects.filter(node=node).exists()
+        ):
             return node
     return None
 
