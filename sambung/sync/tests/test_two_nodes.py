@@ -240,8 +240,8 @@ def test_a_centre_cancel_and_a_hub_shipment_made_offline_converge(centre_and_hub
     assert centre.shell(EXPIRE).strip().splitlines()[-1] == "1"  # asked of the hub, not done at the centre
     assert centre.shell(EXPIRE).strip().splitlines()[-1] == "0"  # asked once
 
-    hub.run("sync")  # pushes the shipment, pulls the requests: the hub cancels what has not shipped
-    hub.run("sync")  # pushes its cancellations and answers
+    # One sync: pushes the shipment, pulls the requests (the hub cancels what has not shipped), pushes the answers.
+    hub.run("sync")
     expected = [
         f"{shipped} shipped refused",
         f"{kept} cancelled done",
