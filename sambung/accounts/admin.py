@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from sambung.accounts.models import Membership
+from sambung.sync.outbox import member_saved
 
 
 class MembershipForm(forms.ModelForm):
@@ -27,3 +28,7 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "cooperative"]
     search_fields = ["user__username", "cooperative__name", "maker__name"]
     raw_id_fields = ["user", "maker"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        member_saved(obj)  # sync: a member created or changed after her hub enrolled reaches the hub

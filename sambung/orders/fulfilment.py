@@ -13,6 +13,7 @@ from sambung.inventory.models import Position, StockMove
 from sambung.orders import made_to_order, notifications
 from sambung.orders.models import CancelReason, Order, OrderEvent, OrderStatus
 from sambung.sync import outbox
+from sambung.sync import requests as sync_requests
 
 S = OrderStatus
 NEXT: dict[str, set[str]] = {
@@ -149,6 +150,19 @@ def cancel_order(*, order: Order, reason: str, user=None, note: str = "") -> Ord
 
     if reason not in CancelReason.values:
         raise InvalidTransition(_("Choose why the order is cancelled."))
+    hub = sync_requests.holding_hub(order)
+    if hub is not None:
+        # Its units sit at a hub, which alone moves them: the hub cancels at its next sync, if not shipped.
+        if S.CANCELLED not in NEXT[order.status]:
+            _advance(
+                order, S.CANCELLED, OrderEvent.Kind.CANCELLED
+            )  # raises InvalidTransition with the reason
+        sync_requests.request_cancel(order=order, hub=hub, reason=reason, user=user, note=note)
+        order.step_message = _(
+            "Cancellation of %(code)s sent to hub %(hub)s: it is carried out there at the hub's next sync, "
+            "unless the parcel has already shipped."
+        ) % {"code": order.code, "hub": hub.name}
+        return order
     with transaction.atomic():
         _advance(order, S.CANCELLED, OrderEvent.Kind.CANCELLED, user=user, cancel_reason=reason, note=note)
         back_on_sale = reason != CancelReason.SELLER_NO_STOCK
@@ -172,6 +186,8 @@ def expire_unpaid_orders(*, cooperative=None, now=None) -> int:
     if cooperative is not None:
         overdue = overdue.filter(cooperative=cooperative)
     for order in overdue:
+        if not sync_requests.may_expire_here(order) or sync_requests.pending_request(order) is not None:
+            continue  # the centre's order (at a hub), or its cancellation already asked of the hub
         try:
             cancel_order(order=order, reason=CancelReason.PAYMENT_EXPIRED)
             count += 1

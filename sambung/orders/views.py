@@ -163,7 +163,10 @@ def take_step(
         except fulfilment.InvalidTransition as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, done % {"code": order.code, **form.cleaned_data})
+            messages.success(
+                request,
+                getattr(order, "step_message", "") or done % {"code": order.code, **form.cleaned_data},
+            )
     return redirect("orders_office:order_detail", membership.cooperative.slug, order.code)
 
 

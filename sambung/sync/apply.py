@@ -13,7 +13,7 @@ kept in review with its message for the manager, never dropped.
 import contextlib
 import contextvars
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -21,9 +21,10 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils.dateparse import parse_datetime
 
-from sambung.catalog.models import SKU, Location, Node, Piece
+from sambung.catalog.models import SKU, Location, Node, Piece, Product
 from sambung.inventory.ledger import InsufficientStock, Slot, move_stock
 from sambung.inventory.models import Channel, Position, StockMove
+from sambung.sync import requests
 from sambung.sync.models import Event, RowVersion
 from sambung.sync.outbox import applying_remote, cooperative_of, record_version
 from sambung.sync.rows import is_user_field, label_of, typed_values
@@ -104,6 +105,8 @@ WRITERS: dict[str, Callable[[models.Model], object]] = {
 def apply_event(event: Event, *, persist: bool = True) -> None:
     """Apply one event in a savepoint and set its state: applied, waiting or review (saved unless `persist=False`)."""
     before = (event.state, event.problem)
+    cache = _frame_rows.get()
+    mark = len(cache.journal) if cache is not None else 0
     try:
         with transaction.atomic(), applying_remote():
             _dispatch(event)
@@ -116,8 +119,16 @@ def apply_event(event: Event, *, persist: bool = True) -> None:
         event.state, event.problem = Event.State.REVIEW, f"{type(error).__name__}: {message}"[:2000]
     else:
         event.state, event.problem = Event.State.APPLIED, ""
+    if cache is not None and event.state != Event.State.APPLIED:
+        cache.forget_after(mark)  # its savepoint rolled back: rows it wrote are gone again
     if persist and (event.state, event.problem) != before:
         Event.objects.filter(pk=event.pk).update(state=event.state, problem=event.problem)
+
+
+def _payload(event: Event) -> dict:
+    if not isinstance(event.payload, dict):
+        raise Refused(f"malformed {event.kind}")
+    return event.payload
 
 
 def _dispatch(event: Event) -> None:
@@ -130,33 +141,120 @@ def _dispatch(event: Event) -> None:
         apply_member(event, origin)
     elif event.kind == "pos.stall_sale":
         apply_stall_sale_event(event, origin)
+    elif event.kind == "order.cancel_request":
+        requests.apply_request(_payload(event), origin, Waiting, Refused)
+    elif event.kind == "order.cancel_answer":
+        requests.apply_answer(_payload(event), origin, Waiting, Refused)
     elif event.kind in ROW_KINDS:
         apply_rows(event, origin)
     else:
         raise Refused(f"unknown event kind {event.kind!r} (sent by a newer Sambung?)")
 
 
-# Rows looked up while applying one frame (SKUs, locations, channels, nodes): read once, not once per event.
-_frame_rows: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sync_frame_rows", default=None)
+# Rows looked up while applying one frame (SKUs, locations, channels, nodes, users, rows named by foreign keys):
+# read once, not once per event. Only rows found are kept (a missing one may arrive later in the frame), and
+# what an event added is forgotten when its savepoint rolls back.
+class _FrameCache:
+    def __init__(self) -> None:
+        self.rows: dict[tuple, object] = {}
+        self.journal: list[tuple] = []  # keys in the order they were added
+        self.stamps: dict[uuid.UUID, object] = {}  # move id → the origin's time, written once per frame
+        self.known_moves: set[uuid.UUID] = set()
+        self.absent: set[tuple] = set()  # (model, pk) of rows the frame names that were missing at its start
+        self.versions: dict[tuple[str, str], RowVersion | None] = {}  # (label, row id) → version, read once
+
+    def version(self, label: str, row_id: str) -> RowVersion | None:
+        if ("version", label, row_id) in self.rows:  # written in this frame
+            return self.rows[("version", label, row_id)]
+        if (label, row_id) not in self.versions:
+            self.versions[(label, row_id)] = RowVersion.objects.filter(label=label, row_id=row_id).first()
+        return self.versions[(label, row_id)]
+
+    def get(self, key: tuple, default=None):
+        return self.rows.get(key, default)
+
+    def put(self, key: tuple, value: object) -> None:
+        self.journal.append((key, key in self.rows, self.rows.get(key)))
+        self.rows[key] = value
+
+    def forget_after(self, mark: int) -> None:
+        """Undo what was put since `mark` (an event's savepoint rolled back)."""
+        for key, had, previous in reversed(self.journal[mark:]):
+            if had:
+                self.rows[key] = previous
+            else:
+                self.rows.pop(key, None)
+        del self.journal[mark:]
+
+
+_frame_rows: contextvars.ContextVar[_FrameCache | None] = contextvars.ContextVar(
+    "sync_frame_rows", default=None
+)
 
 
 @contextlib.contextmanager
-def frame_cache() -> Iterator[None]:
-    token = _frame_rows.set({})
+def frame_cache(events: Iterable = ()) -> Iterator[None]:
+    """Cache rows while applying a frame; the rows, versions and moves its events name are read in bulk."""
+    cache = _FrameCache()
+    moves: list[uuid.UUID] = []
+    rows: dict[str, set[str]] = {}
+    for event in events:
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        if event.kind == "stock.move":
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                moves.append(uuid.UUID(str(payload.get("id"))))
+        elif event.kind in ROW_KINDS and isinstance(payload.get("rows"), list):
+            for row in payload["rows"]:
+                if isinstance(row, dict) and row.get("m") in ROW_KINDS[event.kind][0]:
+                    meta = apps.get_model(row["m"])._meta
+                    pk = row["f"].get(meta.pk.attname) if isinstance(row.get("f"), dict) else None
+                    with contextlib.suppress(ValidationError, ValueError, TypeError):
+                        if pk is not None:  # read as typed_values reads it, so the keys match _exists's
+                            rows.setdefault(row["m"], set()).add(str(meta.pk.to_python(pk)))
+    for start in range(0, len(moves), 500):
+        cache.known_moves.update(
+            StockMove.objects.filter(pk__in=moves[start : start + 500]).values_list("pk", flat=True)
+        )
+    for label, ids in rows.items():
+        model = apps.get_model(label)
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            with contextlib.suppress(ValidationError, ValueError, TypeError):
+                found = {
+                    str(pk) for pk in model._default_manager.filter(pk__in=chunk).values_list("pk", flat=True)
+                }
+                cache.absent.update((model, pk) for pk in chunk if pk not in found)
+            cache.versions.update(dict.fromkeys(((label, pk) for pk in chunk), None))
+            for version in RowVersion.objects.filter(label=label, row_id__in=chunk):
+                cache.versions[(label, version.row_id)] = version
+    token = _frame_rows.set(cache)
     try:
         yield
+        flush_stamps()
     finally:
         _frame_rows.reset(token)
+
+
+def flush_stamps() -> None:
+    """Give the moves applied in this frame their origin's time (one UPDATE per 250, not one per move)."""
+    cache = _frame_rows.get()
+    if cache is None or not cache.stamps:
+        return
+    moves = [StockMove(pk=pk, created_at=at) for pk, at in cache.stamps.items()]
+    StockMove.objects.bulk_update(moves, ["created_at"], batch_size=250)
+    cache.stamps.clear()
 
 
 def _row(model: type[models.Model], pk: object) -> models.Model | None:
     """Return the row (None if missing), from the frame's cache when it was read before."""
     cache = _frame_rows.get()
-    if cache is not None and (model, pk) in cache:
-        return cache[(model, pk)]
+    key = (model, str(pk))
+    if cache is not None and (row := cache.get(key)) is not None:
+        return row
     row = model._default_manager.filter(pk=pk).order_by().first()
     if cache is not None and row is not None:
-        cache[(model, pk)] = row  # only rows that exist: a missing one may arrive later in the frame
+        cache.put(key, row)
     return row
 
 
@@ -165,7 +263,17 @@ def _is_hub(node: Node) -> bool:
 
 
 def _exists(model: type[models.Model], pk: object) -> bool:
-    return model._default_manager.filter(pk=pk).exists()
+    cache = _frame_rows.get()
+    if cache is not None and (
+        cache.get((model, str(pk))) is not None or cache.get(("exists", model, str(pk))) is not None
+    ):
+        return True
+    if cache is not None and (model, str(pk)) in cache.absent:
+        return False  # missing at the frame's start and not written since (a write is remembered below)
+    found = model._default_manager.filter(pk=pk).exists()
+    if cache is not None and found:
+        cache.put(("exists", model, str(pk)), True)
+    return found
 
 
 def _resolve_user(username: object):
@@ -175,11 +283,16 @@ def _resolve_user(username: object):
     if not isinstance(username, str) or not username or len(username) > 150:
         raise Refused("malformed username")
     user_model = get_user_model()
+    cache = _frame_rows.get()
+    if cache is not None and (user := cache.get(("user", username))) is not None:
+        return user
     user = user_model.objects.filter(username=username).first()
     if user is None:
         user = user_model(username=username, is_active=False)
         user.set_unusable_password()
         user.save()
+    if cache is not None:
+        cache.put(("user", username), user)
     return user
 
 
@@ -218,15 +331,22 @@ def apply_rows(event: Event, origin: Node) -> None:
 
 
 def _check_hub_rows(event: Event, origin: Node, prepared) -> None:
-    hub_locations = set(Location.objects.filter(node=origin).values_list("pk", flat=True))
+    cache = _frame_rows.get()
+    hub_locations = cache.get(("hub locations", origin.pk)) if cache is not None else None
+    if hub_locations is None:
+        hub_locations = frozenset(Location.objects.filter(node=origin).values_list("pk", flat=True))
+        if cache is not None:
+            cache.put(("hub locations", origin.pk), hub_locations)
     for model, pk, values in prepared:
         label = label_of(model)
         if label == "catalog.piece":
             version = RowVersion.objects.filter(label=label, row_id=str(pk)).first()
             if version is not None and version.origin != origin.pk:
                 raise Refused(f"out of scope: hub {origin.name} may change only pieces it created")
-            sku = SKU.objects.select_related("product").get(pk=values["sku_id"])
-            if sku.product.cooperative_id != origin.cooperative_id:
+            sku = _row(SKU, values["sku_id"])
+            if sku is None:
+                raise Waiting(f"waiting for SKU {values['sku_id']}")
+            if _row(Product, sku.product_id).cooperative_id != origin.cooperative_id:
                 raise Refused(f"out of scope: piece of another cooperative sent by hub {origin.name}")
         elif label == "quality.inspection":
             if values.get("location_id") not in hub_locations:
@@ -244,7 +364,12 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
     exists = _exists(model, pk)
     if label in REFERENCE_ONLY and event.kind in ("order.placed", "order.changed") and exists:
         return
-    version = RowVersion.objects.filter(label=label, row_id=str(pk)).first()
+    cache = _frame_rows.get()
+    version = (
+        cache.version(label, str(pk))
+        if cache is not None
+        else RowVersion.objects.filter(label=label, row_id=str(pk)).first()
+    )
     if version is not None and version.event_id >= event.id:
         return  # a later write already holds this row (last writer wins, by event id)
     resolved = {}
@@ -254,7 +379,13 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
             resolved[field.attname] = user.pk if user else None
     obj = model(**{**values, **resolved})
     obj._state.adding = not exists
-    obj.full_clean(validate_unique=False, validate_constraints=False)
+    # References were found above (or resolved, for users): full_clean need not look each one up again.
+    checked = [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.is_relation and (is_user_field(f) or values.get(f.attname) is not None)
+    ]
+    obj.full_clean(exclude=checked, validate_unique=False, validate_constraints=False)
     writer = WRITERS.get(label)
     try:
         with transaction.atomic():
@@ -275,7 +406,17 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
         raise Refused(f"{label} {pk} breaks a rule of the database: {error}") from None
     except ValueError as error:  # the writers' CatalogError and friends: a message a person can act on
         raise Refused(str(error)) from None
-    record_version(label, str(pk), event.id, version.origin if version else origin.pk)
+    owner = version.origin if version else origin.pk
+    if cache is None:
+        record_version(label, str(pk), event.id, owner)
+        return
+    cache.put(("exists", model, str(pk)), True)  # forgotten again if the event's savepoint rolls back
+    if version is None:
+        version = RowVersion.objects.create(label=label, row_id=str(pk), event_id=event.id, origin=owner)
+    else:
+        RowVersion.objects.filter(pk=version.pk).update(event_id=event.id)
+        version = RowVersion(pk=version.pk, label=label, row_id=str(pk), event_id=event.id, origin=owner)
+    cache.put(("version", label, str(pk)), version)
 
 
 def _slot(raw: object, origin: Node) -> tuple[Slot | None, Channel | None]:
@@ -311,7 +452,8 @@ def apply_move(event: Event, origin: Node) -> None:
         raise Refused("a stock move needs a positive whole quantity and a time")
     if reason not in StockMove.Reason.values or not isinstance(p.get("reference", ""), str):
         raise Refused(f"unknown stock move reason {reason!r}")
-    if StockMove.objects.filter(pk=move_id).exists():
+    cache = _frame_rows.get()
+    if move_id in cache.known_moves if cache is not None else StockMove.objects.filter(pk=move_id).exists():
         return  # already in the ledger (written here, or by an earlier copy of this event)
     if sku is None or location is None:
         raise Waiting(f"waiting for SKU {p['sku']} or location {p['location']}")
@@ -357,7 +499,10 @@ def apply_move(event: Event, origin: Node) -> None:
         )
     except InsufficientStock as error:
         raise Waiting(f"waiting for stock: {error}") from None
-    StockMove.objects.filter(pk=move_id).update(created_at=occurred)
+    if cache is not None:
+        cache.stamps[move_id] = occurred  # the last step: nothing after it can roll this move back
+    else:
+        StockMove.objects.filter(pk=move_id).update(created_at=occurred)
 
 
 def apply_stall_sale_event(event: Event, origin: Node) -> None:

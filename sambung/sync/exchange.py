@@ -21,6 +21,7 @@ from sambung.sync.apply import apply_event, frame_cache
 from sambung.sync.frames import MAX_EVENTS, Frame, FrameError, Vector, WireEvent, decode_frame, encode_frame
 from sambung.sync.models import Event, OriginCursor, Peer
 from sambung.sync.node import private_key, this_node
+from sambung.sync.requests import carry_out_requests
 
 FUTURE_LIMIT = datetime.timedelta(hours=24)
 APPLY_LOCK = 0x53796E63  # 'Sync'
@@ -195,7 +196,7 @@ def apply_frame(peer: Peer, frame: Frame) -> Received:
     if is_from_hub and any(origin != peer.node_id for origin in ranges):
         raise FrameError(_("A hub may only send its own events: the frame is refused."))
     events = []
-    with frame_cache():
+    with frame_cache(fresh.values()):
         for wire in fresh.values():
             event = Event(
                 id=wire.id,
@@ -218,6 +219,8 @@ def apply_frame(peer: Peer, frame: Frame) -> Received:
                 advance_cursor(origin, first, last)
         if any(event.state == Event.State.APPLIED for event in events):
             retry_waiting()  # what this frame brought may be what earlier events were waiting for
+    # At a hub: cancellations the centre asked for are carried out (or refused) here, and answered.
+    carry_out_requests()
     result.new = len(events)
     for event in Event.objects.filter(pk__in=list(fresh)).only("kind", "origin", "seq", "state", "problem"):
         if event.state == Event.State.APPLIED:

@@ -133,3 +133,34 @@ class EnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class CancelRequest(models.Model):
+    """A cancellation asked for at the centre, of an order whose units sit at a hub: only that hub moves them.
+
+    The request travels to the hub as an `order.cancel_request` event; at its next sync the hub cancels the
+    order if the parcel has not shipped (its own cancel_order moves the units) and answers with
+    `order.cancel_answer` — done, or refused because the parcel already left.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("sent to the hub, waiting for its next sync")
+        DONE = "done", _("cancelled at the hub")
+        REFUSED = "refused", _("refused by the hub")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="cancel_requests")
+    hub = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=30)
+    note = models.CharField(max_length=300, blank=True)
+    requested_by = models.CharField(max_length=150, blank=True)
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.order} — {self.get_state_display()}"

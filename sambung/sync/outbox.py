@@ -192,3 +192,15 @@ def emit_member(membership) -> Event | None:
         cooperative_id=membership.cooperative_id,
         versions=(("accounts.membership", str(membership.pk)),),
     )
+
+
+def member_saved(membership) -> Event | None:
+    """A membership was created or changed at the centre: send it on, so the member can log in at her hubs.
+
+    A hub does not send accounts (the centre owns them and would refuse them), so nothing is emitted there.
+    """
+    from sambung.catalog.models import Node
+
+    if this_node().kind != Node.Kind.CENTRE:
+        return None
+    return emit_member(membership)

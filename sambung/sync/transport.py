@@ -99,10 +99,22 @@ def sync_with_centre(
     if not url:
         raise SyncError(_("Give the centre's address with --centre."))
     steps: list[Step] = []
-    for number in range(1, MAX_ROUNDS):
+    pushed = pulled = 0
+    # Applying the centre's frames can make the hub write events of its own (a cancellation the centre asked
+    # for, carried out and answered): push those too, so one sync leaves both nodes with the same state.
+    for _round in range(3):
+        pushed = _push(peer, url, steps, report, pushed)
+        pulled = _pull(peer, url, steps, report, pulled)
+        if not build_frame(peer, limit=1).ranges:
+            break
+    return steps
+
+
+def _push(peer: Peer, url: str, steps: list[Step], report: Callable[[Step], None], done: int) -> int:
+    for number in range(done + 1, done + MAX_ROUNDS):
         outgoing = build_frame(peer)
         if not outgoing.ranges:
-            break
+            return number - 1
         reply = _post(url + "/sync/v1/push", outgoing.data)
         try:
             sender, ack = open_frame(reply)
@@ -118,7 +130,11 @@ def sync_with_centre(
         report(step)
         if peer.acknowledged == before:
             raise SyncError(_("The centre did not acknowledge the frame; try again later."))
-    for number in range(1, MAX_ROUNDS):
+    return done + MAX_ROUNDS
+
+
+def _pull(peer: Peer, url: str, steps: list[Step], report: Callable[[Step], None], done: int) -> int:
+    for number in range(done + 1, done + MAX_ROUNDS):
         request = build_frame(peer, limit=0)  # no events: its vector says what this hub holds
         reply = _post(url + "/sync/v1/pull", request.data)
         try:
@@ -127,13 +143,13 @@ def sync_with_centre(
             raise SyncError(_("The centre's frame was refused: %(message)s") % {"message": error}) from None
         _sender, frame = open_frame(reply)
         if not frame.ranges:
-            break
+            return number - 1
         step = Step(
             "pull", number, result.events, len(reply), result.applied, result.waiting, len(result.review)
         )
         steps.append(step)
         report(step)
-    return steps
+    return done + MAX_ROUNDS
 
 
 def ack_time():

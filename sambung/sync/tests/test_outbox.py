@@ -93,3 +93,32 @@ def test_concurrent_writers_get_distinct_gapless_numbers(cooperative):
     seqs = list(Event.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
     assert Event.objects.filter(kind="stock.move").count() == 30
+
+
+def test_a_member_added_in_the_admin_after_a_hub_enrolled_reaches_the_hub(cooperative, admin_client):
+    """The admin is where memberships are made: saving one emits accounts.member for the hubs."""
+    from django.contrib.auth import get_user_model
+
+    from sambung.accounts.models import Membership
+    from sambung.sync.tests.remote import RemoteHub
+
+    RemoteHub(cooperative)  # enrolled before the member exists
+    user = get_user_model().objects.create_user("ina", password="tenun-ikat-9")
+    response = admin_client.post(
+        "/admin/accounts/membership/add/",
+        {"user": user.pk, "cooperative": cooperative.pk, "role": "hub_operator", "maker": ""},
+    )
+    assert response.status_code == 302, response.content
+    membership = Membership.objects.get(user=user)
+    event = Event.objects.get(kind="accounts.member", payload__user__username="ina")
+    assert event.cooperative_id == cooperative.pk
+    assert event.payload["membership"]["role"] == "hub_operator"
+    assert event.payload["user"]["password"] == user.password
+
+    response = admin_client.post(
+        f"/admin/accounts/membership/{membership.pk}/change/",
+        {"user": user.pk, "cooperative": cooperative.pk, "role": "manager", "maker": ""},
+    )
+    assert response.status_code == 302
+    latest = Event.objects.filter(kind="accounts.member").order_by("-seq").first()
+    assert latest.payload["membership"]["role"] == "manager"

@@ -186,3 +186,70 @@ def test_a_hub_enrols_syncs_sells_offline_and_both_nodes_converge(centre_and_hub
     hub.shell(HUB_SALE.replace("HUB-BARU-1", "HUB-BARU-3"))
     revoked = hub.run("sync", check=False)
     assert revoked.returncode == 1 and "dicabut" in revoked.stderr  # revoked
+
+
+CENTRE_CANCELS = """
+from sambung.orders.fulfilment import cancel_order
+from sambung.orders.models import Order
+order = cancel_order(order=Order.objects.get(code="{code}"), reason="buyer", note="berubah pikiran")
+print(order.status, order.cancel_requests.get().state)
+"""
+
+REQUESTS = """
+from sambung.sync.models import CancelRequest
+from sambung.orders.models import Order
+for code in {codes!r}:
+    order = Order.objects.get(code=code)
+    print(code, order.status, ",".join(r.state for r in order.cancel_requests.all()))
+"""
+
+ONE_MORE_PIECE = """
+from sambung.catalog.models import Location, Maker, Product
+from sambung.tests.helpers import make_piece
+make_piece(Product.objects.get(), Maker.objects.get(), location=Location.objects.get(node__kind="hub"))
+"""
+
+UNPAID_ORDER = ONLINE_ORDER.replace("confirm_payment(order=order)\n", "")
+
+EXPIRE = """
+import datetime
+from django.utils import timezone
+from sambung.orders.fulfilment import expire_unpaid_orders
+print(expire_unpaid_orders(now=timezone.now() + datetime.timedelta(days=30)))
+"""
+
+
+def test_a_centre_cancel_and_a_hub_shipment_made_offline_converge(centre_and_hub):
+    """Units of an order at a hub are moved only by that hub: a centre cancel is a request the hub answers."""
+    centre, hub, url = centre_and_hub
+    hub.run("enrol_hub", "--centre", url, "--code", centre.shell(CENTRE_SETUP).strip().splitlines()[-1])
+    centre.shell(ONE_MORE_PIECE)  # three pieces at the hub on sale online
+    hub.run("sync")
+    shipped = centre.shell(ONLINE_ORDER).strip().splitlines()[-1]
+    kept = centre.shell(ONLINE_ORDER).strip().splitlines()[-1]
+    unpaid = centre.shell(UNPAID_ORDER).strip().splitlines()[-1]
+    hub.run("sync")
+
+    # Offline on both sides: the hub ships one order while the centre's manager cancels it and another.
+    hub.shell(HUB_SHIPS.format(code=shipped))
+    assert (
+        hub.shell(EXPIRE).strip().splitlines()[-1] == "0"
+    )  # the unpaid order is the centre's, not the hub's
+    assert centre.shell(CENTRE_CANCELS.format(code=shipped)).strip().splitlines()[-1] == "paid pending"
+    assert centre.shell(CENTRE_CANCELS.format(code=kept)).strip().splitlines()[-1] == "paid pending"
+    assert centre.shell(EXPIRE).strip().splitlines()[-1] == "1"  # asked of the hub, not done at the centre
+    assert centre.shell(EXPIRE).strip().splitlines()[-1] == "0"  # asked once
+
+    # One sync: pushes the shipment, pulls the requests (the hub cancels what has not shipped), pushes the answers.
+    hub.run("sync")
+    expected = [
+        f"{shipped} shipped refused",
+        f"{kept} cancelled done",
+        f"{unpaid} cancelled done",
+    ]
+    codes = [shipped, kept, unpaid]
+    assert centre.shell(REQUESTS.format(codes=codes)).strip().splitlines()[-3:] == expected
+    assert hub.shell(REQUESTS.format(codes=codes)).strip().splitlines()[-3:] == expected
+    assert hub.state() == centre.state()
+    stuck = "from sambung.sync.models import Event; print(Event.objects.exclude(state='applied').count())"
+    assert centre.shell(stuck).strip().splitlines()[-1] == hub.shell(stuck).strip().splitlines()[-1] == "0"
