@@ -83,9 +83,12 @@ def build_frame(peer: Peer, *, beyond: Vector | None = None, limit: int = MAX_EV
     held = local_vector()
     only_cooperative = peer.node.cooperative_id if peer.node.kind == Node.Kind.HUB else None
     ranges, events = [], []
+    hub_to_centre = me.kind == Node.Kind.HUB
     for origin in sorted(held):
         if origin == peer.node_id:
             continue  # its own events: it has them all
+        if hub_to_centre and origin != me.pk:
+            continue  # a hub sends only its own events; the centre relays the others (and holds them already)
         first, last = peer_vector.get(origin, 0) + 1, held[origin]
         if last < first:
             continue
