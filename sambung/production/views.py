@@ -293,21 +293,28 @@ def maker_production(request: HttpRequest, slug: str, maker_id) -> HttpResponse:
     return render_maker_production(request, membership, production_maker(membership, maker_id))
 
 
-@login_required
-@require_POST
-def capacity_set(request: HttpRequest, slug: str, maker_id) -> HttpResponse:
+def _save_for_maker(request, slug, maker_id, form_class, write, saved: str, form_name: str) -> HttpResponse:
+    """Validate a maker's capacity or calendar form and write it; on an error show her page with the form again."""
     membership = access_cooperative(request.user, slug, Can.RECORD_PRODUCTION)
     maker = production_maker(membership, maker_id)
-    form = CapacityForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            capacities.set_capacity(maker=maker, **form.cleaned_data)
+            write(maker=maker, **form.cleaned_data)
         except ProductionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Capacity saved."))
+            messages.success(request, saved)
             return redirect("production:maker_production", slug, maker.pk)
-    return render_maker_production(request, membership, maker, capacity_form=form)
+    return render_maker_production(request, membership, maker, **{form_name: form})
+
+
+@login_required
+@require_POST
+def capacity_set(request: HttpRequest, slug: str, maker_id) -> HttpResponse:
+    return _save_for_maker(
+        request, slug, maker_id, CapacityForm, capacities.set_capacity, _("Capacity saved."), "capacity_form"
+    )
 
 
 @login_required
@@ -323,18 +330,10 @@ def capacity_remove(request: HttpRequest, slug: str, maker_id, capacity_id: int)
 @login_required
 @require_POST
 def unavailability_add(request: HttpRequest, slug: str, maker_id) -> HttpResponse:
-    membership = access_cooperative(request.user, slug, Can.RECORD_PRODUCTION)
-    maker = production_maker(membership, maker_id)
-    form = UnavailabilityForm(request.POST)
-    if form.is_valid():
-        try:
-            capacities.add_unavailability(maker=maker, **form.cleaned_data)
-        except ProductionError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Period saved; work already pledged keeps its dates."))
-            return redirect("production:maker_production", slug, maker.pk)
-    return render_maker_production(request, membership, maker, period_form=form)
+    saved = _("Period saved; work already pledged keeps its dates.")
+    return _save_for_maker(
+        request, slug, maker_id, UnavailabilityForm, capacities.add_unavailability, saved, "period_form"
+    )
 
 
 @login_required
