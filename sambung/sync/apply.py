@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from sambung.catalog.models import SKU, Location, Node, Piece, Product
 from sambung.inventory.ledger import InsufficientStock, Slot, move_stock
 from sambung.inventory.models import Channel, Position, StockMove
+from sambung.production import replication as production
 from sambung.sync import requests
 from sambung.sync.models import Event, RowVersion
 from sambung.sync.outbox import applying_remote, cooperative_of, record_version
@@ -101,6 +102,10 @@ WRITERS: dict[str, Callable[[models.Model], object]] = {
     "catalog.maker": _write_maker,
 }
 
+# kind → applier, for kinds whose rows are matched by natural key rather than by id (production's aggregates:
+# work orders, makers' calendars, stage lists, made pieces); their scope is in sambung.production.replication.
+APPLIERS: dict[str, Callable[[Event, Node], None]] = {**production.APPLIERS}
+
 
 def apply_event(event: Event, *, persist: bool = True) -> None:
     """Apply one event in a savepoint and set its state: applied, waiting or review (saved unless `persist=False`)."""
@@ -147,6 +152,8 @@ def _dispatch(event: Event) -> None:
         requests.apply_answer(_payload(event), origin, Waiting, Refused)
     elif event.kind in ROW_KINDS:
         apply_rows(event, origin)
+    elif event.kind in APPLIERS:
+        APPLIERS[event.kind](event, origin)
     else:
         raise Refused(f"unknown event kind {event.kind!r} (sent by a newer Sambung?)")
 
