@@ -14,6 +14,7 @@ from sambung.catalog.models import Location, Piece
 from sambung.inventory.ledger import Slot, move_stock
 from sambung.inventory.models import Position, StockMove
 from sambung.orders.models import MadePiece, OrderLine, OrderStatus
+from sambung.production.replication import emit_made_piece
 
 WAITING_STATUSES = (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, OrderStatus.PACKING)
 
@@ -62,7 +63,9 @@ def commit_made_piece(*, piece: Piece, location: Location, user=None) -> MadePie
                 node=line.channel.node,
                 user=user,
             )
-            return MadePiece.objects.create(order_line=line, piece=piece, location=location)
+            made = MadePiece.objects.create(order_line=line, piece=piece, location=location)
+            emit_made_piece(made)
+            return made
     return None
 
 
@@ -95,6 +98,7 @@ def release_made_pieces(*, line: OrderLine, reference: str, user=None) -> int:
             user,
         )
         MadePiece.objects.filter(pk=made.pk).update(released_at=timezone.now())
+        emit_made_piece(made)
         count += 1
     return count
 

@@ -15,6 +15,7 @@ from sambung.production.models import (
     Stage,
     Unavailability,
 )
+from sambung.production.replication import emit_calendar, emit_stages
 
 MAX_PERIOD_DAYS = 366
 MAX_STAGES = 8
@@ -64,6 +65,7 @@ def set_capacity(
             category=category,
             defaults={"pieces": pieces, "days": days, "rate_per_piece": rate_per_piece},
         )
+        emit_calendar(maker)
     return capacity
 
 
@@ -71,6 +73,7 @@ def remove_capacity(*, capacity: Capacity) -> None:
     """Stop counting on the maker for this product type; pledged work keeps its dates."""
     with transaction.atomic():
         capacity.delete()
+        emit_calendar(capacity.maker)
 
 
 def add_unavailability(
@@ -85,14 +88,17 @@ def add_unavailability(
     if not reason:
         raise ProductionError(_("Say why she is away, e.g. planting season or a ceremony."))
     with transaction.atomic():
-        return Unavailability.objects.create(
+        period = Unavailability.objects.create(
             maker=maker, starts_on=starts_on, ends_on=ends_on, reason=reason[:120]
         )
+        emit_calendar(maker)
+    return period
 
 
 def remove_unavailability(*, period: Unavailability) -> None:
     with transaction.atomic():
         period.delete()
+        emit_calendar(period.maker)
 
 
 def stages_for(cooperative: Cooperative, category: Category) -> tuple[StageSpec, ...]:
@@ -128,3 +134,4 @@ def set_stages(*, cooperative: Cooperative, category: Category, stages: list[Sta
             )
             for position, stage in enumerate(stages, start=1)
         )
+        emit_stages(cooperative=cooperative, category=category)

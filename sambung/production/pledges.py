@@ -25,6 +25,7 @@ from sambung.production.models import (
     WorkOrderStage,
     WorkOrderStatus,
 )
+from sambung.production.replication import emit_work_order
 from sambung.production.schedule import BeyondHorizon, load_maker_plans
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # read aloud at the hub without mistakes
@@ -135,6 +136,7 @@ def pledge_work(
             )
         )
         WorkOrderEvent.objects.create(work_order=work_order, kind=Kind.PLEDGED, happened_on=today, actor=user)
+        emit_work_order(work_order)
     return work_order
 
 
@@ -236,7 +238,7 @@ def record_stage(
         work_order.status = WorkOrderStatus.IN_PROGRESS
         try:
             with transaction.atomic():
-                return WorkOrderEvent.objects.create(
+                event = WorkOrderEvent.objects.create(
                     work_order=work_order,
                     kind=Kind.STAGE_DONE,
                     stage=stage,
@@ -248,6 +250,8 @@ def record_stage(
             raise ProductionError(
                 _("The stage %(stage)s was recorded a moment ago.") % {"stage": next_stage.name}
             ) from None
+        emit_work_order(work_order)
+    return event
 
 
 def complete_work_order(
@@ -306,6 +310,7 @@ def complete_work_order(
                 raise ProductionError(str(error)) from None
             DeliveredPiece.objects.create(work_order=work_order, piece=piece)
             pieces.append(piece)
+        emit_work_order(work_order)  # after its pieces' own events: a receiver finds them already there
         notify_waiting_buyers(product=work_order.sku.product)
     return pieces
 
@@ -333,6 +338,7 @@ def cancel_work_order(
         WorkOrderEvent.objects.create(
             work_order=work_order, kind=Kind.CANCELLED, happened_on=today, note=note.strip()[:300], actor=user
         )
+        emit_work_order(work_order)
     return work_order
 
 
@@ -393,6 +399,7 @@ def record_past_work_order(
             work_order=work_order, kind=Kind.COMPLETED, happened_on=completed_on, actor=user
         )
         DeliveredPiece.objects.bulk_create(DeliveredPiece(work_order=work_order, piece=p) for p in pieces)
+        emit_work_order(work_order)
     return work_order
 
 
@@ -432,6 +439,7 @@ def release_order_line_work(*, order_line, user=None, today: datetime.date | Non
                 )[:300],
                 actor=user,
             )
+            emit_work_order(work_order)
     return freed
 
 
@@ -467,7 +475,10 @@ def pledge_for_order_line(*, order_line, user=None, today: datetime.date | None 
             else:
                 new_pieces[unit.maker_id] = (new_pieces.get(unit.maker_id, (0, unit))[0] + 1, unit)
         for work_order_id, quantity in from_open_work.items():
-            Allocation.objects.create(work_order_id=work_order_id, order_line=order_line, quantity=quantity)
+            allocation = Allocation.objects.create(
+                work_order_id=work_order_id, order_line=order_line, quantity=quantity
+            )
+            emit_work_order(allocation.work_order)
         work_orders = []
         for maker_id, (quantity, unit) in new_pieces.items():
             work_orders.append(
