@@ -241,6 +241,7 @@ def write_snapshot(cooperative: Cooperative) -> int:
     from sambung.catalog.models import SKU, Category, Maker, Piece, Product
     from sambung.inventory.models import StockMove
     from sambung.orders.models import Order, ShippingRate
+    from sambung.production import replication as production_replication
     from sambung.quality.models import Inspection, Standard, StandardVersion
 
     groups = [
@@ -286,4 +287,6 @@ def write_snapshot(cooperative: Cooperative) -> int:
         if not RowVersion.objects.filter(label="orders.order", row_id=str(order.pk)).exists():
             outbox.emit_order(order, "order.placed")
             count += 1
+    # Last: work orders and made pieces name the pieces, makers and order lines sent above.
+    count += production_replication.write_snapshot(cooperative)
     return count

@@ -6,6 +6,7 @@ import json
 from django.apps import apps
 from django.db.models import Q
 
+from sambung.production import replication as production
 from sambung.sync.models import Event
 from sambung.sync.rows import serialize_row
 
@@ -28,11 +29,13 @@ REPLICATED = {
     "orders.orderline": "order__cooperative",
     "orders.orderevent": "order__cooperative",
     "inventory.stockmove": "location__cooperative",
+    **production.REPLICATED,
 }
 # Columns that are this node's own business: who typed a move in (users are per node), derived search text.
 LOCAL_COLUMNS = {
     "inventory.stockmove": frozenset({"created_by_id"}),
     "catalog.product": frozenset({"search_text"}),
+    **production.LOCAL_COLUMNS,  # per-node integer ids of rows matched by natural key
 }
 
 
@@ -56,9 +59,10 @@ def replicated_state(*, cooperative_slug: str | None = None, full: bool = False)
             rows = rows.filter(**{path: cooperative.pk})
         if label == "catalog.node" and cooperative is not None:
             rows = model._default_manager.filter(Q(cooperative=cooperative) | Q(kind="centre"))
-        plain = [
-            serialize_row(row, skip=LOCAL_COLUMNS.get(label, frozenset()))["f"] for row in rows.order_by("pk")
-        ]
+        skip = LOCAL_COLUMNS.get(label, frozenset())
+        plain = [serialize_row(row, skip=skip)["f"] for row in rows.order_by("pk")]
+        if "id" in skip:  # no shared id to order by: order by content
+            plain.sort(key=lambda row: json.dumps(row, sort_keys=True, default=str))
         state["models"][label] = {"count": len(plain), "sha256": _digest(plain)}
         if full:
             state["models"][label]["rows"] = plain
