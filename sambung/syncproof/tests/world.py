@@ -409,6 +409,57 @@ def pay(pick: int) -> str | None:
     return f"paid {order.code}"
 
 
+def record_production(pick: int) -> str | None:
+    """Production at this node's locations: a maker's pledge (capacity, a ceremony), a new work order, a stage
+    done, work completed (its pieces received into quality control) or cancelled. Makers' calendars are
+    written by every node; work orders only where they are delivered."""
+    from sambung.production.capacity import ProductionError, add_unavailability, set_capacity
+    from sambung.production.models import OPEN_STATUSES, WorkOrder
+    from sambung.production.pledges import cancel_work_order, complete_work_order, pledge_work, record_stage
+
+    place = here()
+    today = datetime.date.today()
+    maker = _pick(list(Maker.objects.filter(cooperative=place.cooperative).order_by("name")), pick // 3)
+    skus = list(SKU.objects.filter(product__cooperative=place.cooperative, is_unique=True).order_by("code"))
+    if maker is None or not skus:
+        return None
+    sku = _pick(skus, pick // 5)
+    open_work = list(
+        WorkOrder.objects.filter(location__in=place.locations, status__in=OPEN_STATUSES).order_by("code")
+    )
+    step = pick % 6
+    try:
+        work_order = _pick(open_work, pick // 7)
+        if step == 0 or ((work_order is None or step == 2) and not maker.capacities.exists()):
+            capacity = set_capacity(
+                maker=maker, category=sku.product.category, pieces=1 + pick % 3, rate_per_piece=150_000
+            )
+            return f"capacity of {maker.name}: {capacity.pieces} in {capacity.days} days"
+        if step == 1:
+            starts_on = today + datetime.timedelta(days=5 + pick % 60)
+            add_unavailability(
+                maker=maker, starts_on=starts_on, ends_on=starts_on + datetime.timedelta(days=pick % 4),
+                reason="upacara adat",
+            )  # fmt: skip
+            return f"away from {starts_on}: {maker.name}"
+        if step == 2 or work_order is None:
+            work_order = pledge_work(
+                maker=maker, sku=sku, quantity=1, location=_pick(place.locations, pick), user=place.person
+            )
+            return f"pledged {work_order.code}"
+        if step == 3:
+            cancel_work_order(work_order=work_order, user=place.person)
+            return f"cancelled {work_order.code}"
+        if step == 4:
+            pieces = complete_work_order(work_order=work_order, completed_on=today, user=place.person)
+            return f"completed {work_order.code}: {len(pieces)} pieces"
+        done = work_order.events.filter(stage__isnull=False).count()
+        record_stage(work_order=work_order, stage=done + 1, done_on=today, user=place.person)
+        return f"stage {done + 1} of {work_order.code} done"
+    except ProductionError as error:
+        return f"production refused: {error}"
+
+
 ACTIONS = {
     "receive_piece": receive_piece,
     "receive_units": receive_units,
@@ -418,9 +469,19 @@ ACTIONS = {
     "online_order": online_order,
     "pay": pay,
     "cancel": cancel,
+    "record_production": record_production,
 }
-CENTRE_ACTIONS = ("receive_piece", "receive_units", "inspect", "move_rights", "online_order", "pay", "cancel")
-HUB_ACTIONS = ("receive_piece", "receive_units", "inspect", "move_rights", "stall_sale")
+CENTRE_ACTIONS = (
+    "receive_piece",
+    "receive_units",
+    "inspect",
+    "move_rights",
+    "online_order",
+    "pay",
+    "cancel",
+    "record_production",
+)
+HUB_ACTIONS = ("receive_piece", "receive_units", "inspect", "move_rights", "stall_sale", "record_production")
 
 
 def act(action: str, pick: int) -> str | None:
@@ -641,6 +702,7 @@ def held_events() -> list[list]:
 
 def summary() -> dict:
     """Counts that say what the node holds, for progress lines and for comparing runs."""
+    from sambung.production.models import WorkOrder
     from sambung.sync.models import Event
 
     by_state = {row["state"]: row["n"] for row in Event.objects.values("state").annotate(n=Count("id"))}
@@ -650,6 +712,7 @@ def summary() -> dict:
         "pieces": Piece.objects.count(),
         "moves": StockMove.objects.count(),
         "orders": Order.objects.count(),
+        "work_orders": WorkOrder.objects.count(),
         "review": list(Event.objects.filter(~Q(state="applied")).values_list("kind", "problem")[:5]),
     }
 
