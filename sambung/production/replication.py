@@ -73,6 +73,11 @@ def _emit(kind: str, payload: dict, *, cooperative_id, version: tuple[str, str])
     return outbox.emit(kind, payload, cooperative_id=cooperative_id, versions=(version,))
 
 
+def _stages_key(cooperative_id: uuid.UUID, category_id: uuid.UUID) -> str:
+    """The RowVersion id of a cooperative's stage list for a product type (two ids do not fit its 64 chars)."""
+    return str(uuid.uuid5(cooperative_id, str(category_id)))
+
+
 # ---- emitting: one line in each writer, in its transaction -------------------------------------------------
 
 
@@ -123,7 +128,7 @@ def emit_stages(*, cooperative: Cooperative, category: Category) -> Event | None
             "rows": [_plain(row) for row in rows],
         },
         cooperative_id=cooperative.pk,
-        version=("production.stages", f"{cooperative.pk}/{category.pk}"),
+        version=("production.stages", _stages_key(cooperative.pk, category.pk)),
     )
 
 
@@ -147,7 +152,7 @@ def write_snapshot(cooperative: Cooperative) -> int:
     count = 0
     pairs = Stage.objects.filter(cooperative=cooperative).values_list("category_id", flat=True).distinct()
     for category in Category.objects.filter(pk__in=list(pairs)).order_by("pk"):
-        if unsent("production.stages", f"{cooperative.pk}/{category.pk}"):
+        if unsent("production.stages", _stages_key(cooperative.pk, category.pk)):
             emit_stages(cooperative=cooperative, category=category)
             count += 1
     for maker in Maker.objects.filter(cooperative=cooperative).order_by("pk"):
@@ -415,7 +420,7 @@ def apply_stages(event: Event, origin: Node) -> None:
         v.get("cooperative_id") != cooperative.pk or v.get("category_id") != category.pk for _m, v in rows
     ):
         raise Refused(f"malformed {event.kind}: a stage of another list")
-    key = f"{cooperative.pk}/{category.pk}"
+    key = _stages_key(cooperative.pk, category.pk)
     if not _is_newer(event, "production.stages", key):
         return
     built = [_build(Stage, values) for _model, values in rows]

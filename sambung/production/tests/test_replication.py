@@ -372,3 +372,33 @@ def test_enrolment_snapshot_sends_production_rows_never_sent(cooperative, weaver
     write_snapshot(cooperative)  # a second hub enrols: what was sent is not sent again
     assert "production.work_order" not in kinds_since(start)
     assert "production.calendar" not in kinds_since(start)
+
+
+def test_the_centres_stage_list_applies_on_a_hub_and_an_older_one_arriving_later_changes_nothing(
+    cooperative, sarong_category
+):
+    from sambung.catalog.models import Node
+    from sambung.sync.apply import apply_event
+
+    centre = Node.objects.create(kind=Node.Kind.CENTRE, name="Pusat")
+    lists = []
+    for names in (("menenun", "weave"), ("menenun ulang", "weave again")):
+        set_stages(
+            cooperative=cooperative,
+            category=sarong_category,
+            stages=[StageSpec(*names, 70), StageSpec("menyelesaikan", "finish", 30)],
+        )
+        lists.append(last_event("production.stages").payload)
+    Stage.objects.all().delete()
+    RowVersion.objects.filter(label="production.stages").delete()
+
+    first_id, second_id = uuid7(), uuid7()
+    older = Event(id=first_id, origin=centre.pk, seq=1, kind="production.stages", payload=lists[0])
+    newer = Event(id=second_id, origin=centre.pk, seq=2, kind="production.stages", payload=lists[1])
+    for event in (newer, older):
+        apply_event(event, persist=False)
+        assert (event.state, event.problem) == (Event.State.APPLIED, "")
+    assert list(Stage.objects.order_by("position").values_list("name_en", flat=True)) == [
+        "weave again",
+        "finish",
+    ]
