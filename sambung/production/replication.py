@@ -175,6 +175,7 @@ def write_snapshot(cooperative: Cooperative) -> int:
 
 
 def _errors():
+    # Imported when applying: sync.apply imports this module to register its appliers.
     from sambung.sync.apply import Refused, Waiting
 
     return Refused, Waiting
@@ -185,7 +186,7 @@ def _is_hub(node: Node) -> bool:
 
 
 def _parse(event: Event, allowed: Iterable[type[models.Model]]) -> list[tuple[type[models.Model], dict]]:
-    """Return the event's rows as (model, typed values); refuse malformed ones, wait for rows they name."""
+    """Return the event's rows as (model, typed values); refuse malformed ones."""
     Refused, Waiting = _errors()
     rows = event.payload.get("rows") if isinstance(event.payload, dict) else None
     if not isinstance(rows, list):
@@ -219,10 +220,14 @@ def _require(model: type[models.Model], pk: object) -> models.Model:
 
 def _check_references(model: type[models.Model], values: dict, *, inside: set[str]) -> None:
     """Wait for every row a row names (users excepted: they resolve by name; `inside`: fields set by the event)."""
+    Refused, _Waiting = _errors()
     for field in model._meta.concrete_fields:
-        is_reference = field.is_relation and not is_user_field(field) and field.attname not in inside
-        if is_reference and values.get(field.attname) is not None:
+        if not field.is_relation or is_user_field(field) or field.attname in inside:
+            continue
+        if values.get(field.attname) is not None:
             _require(field.related_model, values[field.attname])
+        elif not field.null:
+            raise Refused(f"a {label_of(model)} row without its {field.name}")
 
 
 def _build(model: type[models.Model], values: dict) -> models.Model:

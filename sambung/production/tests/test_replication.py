@@ -328,9 +328,13 @@ def test_malformed_production_events_are_kept_in_review_and_change_nothing(
     payload["rows"][0]["f"]["status"] = "in_progress"
     bad_rows = remote.event("production.work_order", {"rows": "not a list"})
     breaks_rule = remote.event("production.work_order", payload)
-    result = receive_frame(remote.frame([bad_rows, breaks_rule]))
-    assert (result.applied, len(result.review)) == (0, 2)
+    no_maker = {"rows": [{"m": "production.workorder", "f": {**payload["rows"][0]["f"], "maker_id": None}}]}
+    without_maker = remote.event("production.work_order", no_maker)
+    result = receive_frame(remote.frame([bad_rows, breaks_rule, without_maker]))
+    assert (result.applied, len(result.review)) == (0, 3)
     assert "no rows" in Event.objects.get(pk=bad_rows.id).problem
+    assert "breaks a rule of the database" in Event.objects.get(pk=breaks_rule.id).problem
+    assert "without its maker" in Event.objects.get(pk=without_maker.id).problem
     assert WorkOrder.objects.get(pk=work_order.pk).quantity == 1
     assert WorkOrder.objects.get(pk=work_order.pk).status == "pledged"
 
