@@ -286,4 +286,6 @@ def write_snapshot(cooperative: Cooperative) -> int:
         if not RowVersion.objects.filter(label="orders.order", row_id=str(order.pk)).exists():
             outbox.emit_order(order, "order.placed")
             count += 1
-    return count
+    from sambung.sync.photos import write_photo_snapshot
+
+    return count + write_photo_snapshot(cooperative)
