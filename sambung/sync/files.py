@@ -72,13 +72,13 @@ def encode_envelope(header: dict, body: bytes = b"", *, sender: uuid.UUID | None
     return signed + (key or private_key()).sign(signed)
 
 
-def _read_header(packed: bytes) -> dict:
+def _read_header(packed: bytes, unreadable: str = "") -> dict:
     try:
         header = msgpack.unpackb(packed, raw=False, strict_map_key=False)
     except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError):
         header = None
     if not isinstance(header, dict) or not isinstance(header.get("s"), bytes) or len(header["s"]) != 16:
-        raise FileRefused(_("The file request cannot be read (altered)."))
+        raise FileRefused(unreadable or _("The file request cannot be read (altered)."))
     return header
 
 
@@ -431,7 +431,7 @@ def read_file_part(data: bytes, peer: Peer) -> FilePart:
         raise FileRefused(
             _("The bundle's file part is cut short (truncated): copy it again from the sender.")
         )
-    header = _read_header(data[9:header_end])
+    header = _read_header(data[9:header_end], _("The bundle's file part cannot be read (altered)."))
     try:
         wants = [(_uuid(photo_id), str(role)) for photo_id, role in header.get("w") or []]
         listed = [(_uuid(p), str(r), bytes(h), _number(n)) for p, r, h, n in header.get("f") or []]
