@@ -365,7 +365,7 @@ def listing_report(cooperative: Cooperative) -> list[ListingScore]:
     """
     products = Product.objects.filter(cooperative=cooperative).select_related("category").defer("search_text")
     metrics = (
-        Photo.objects.filter(product__cooperative=cooperative)
+        Photo.objects.filter(product__cooperative=cooperative, has_files=True)
         .order_by("product_id", "position", "created_at")
         .values_list(
             "product_id",

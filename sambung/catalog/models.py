@@ -363,6 +363,10 @@ class Photo(models.Model):
     alt_id = models.CharField(_("description (Indonesian)"), max_length=200, blank=True)
     alt_en = models.CharField(_("description (English)"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # The original's SHA-256: the name its file travels under between nodes (blank: uploaded before sync).
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # False while a row that came by sync waits for its files: it is not shown, and the office says so.
+    has_files = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from sambung.accounts.access import Can, has_capability
 from sambung.accounts.models import Membership
-from sambung.catalog.models import Maker, Piece
+from sambung.catalog.models import Maker, Photo, Piece
 
 
 def visible_makers(membership: Membership) -> QuerySet[Maker]:
@@ -27,3 +27,8 @@ def visible_pieces(membership: Membership) -> QuerySet[Piece]:
     if membership.maker_id:
         return pieces.filter(maker_id=membership.maker_id)
     return pieces.none()
+
+
+def shown_photos() -> QuerySet[Photo]:
+    """Photos whose files are here: a row that came by sync without them yet is never shown as a broken image."""
+    return Photo.objects.filter(has_files=True).order_by("position", "created_at")

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 def unmeasured_photos(cooperative: Cooperative | None = None) -> QuerySet[Photo]:
     """Product photos (of one cooperative, or all) that have no measurement yet, oldest first."""
-    photos = Photo.objects.filter(product__isnull=False, listing_check__isnull=True)
+    photos = Photo.objects.filter(product__isnull=False, listing_check__isnull=True, has_files=True)
     if cooperative is not None:
         photos = photos.filter(product__cooperative=cooperative)
     return photos.order_by("created_at")

@@ -92,10 +92,12 @@ def stall_items(channel: Channel) -> list[StallItem]:
         .order_by("sku__product__title_id", "sku__code", "piece__code", "location__name")
     )
     piece_photos = _first_photos(
-        Photo.objects.filter(piece_id__in={lv.piece_id for lv in levels if lv.piece_id}), "piece_id"
+        Photo.objects.filter(piece_id__in={lv.piece_id for lv in levels if lv.piece_id}, has_files=True),
+        "piece_id",
     )
     product_photos = _first_photos(
-        Photo.objects.filter(product_id__in={lv.sku.product_id for lv in levels}), "product_id"
+        Photo.objects.filter(product_id__in={lv.sku.product_id for lv in levels}, has_files=True),
+        "product_id",
     )
     items = []
     for level in levels:

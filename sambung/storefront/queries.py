@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Now
 
-from sambung.catalog.models import SKU, Category, Cooperative, Maker, Photo, Piece, Product
+from sambung.catalog.models import SKU, Category, Cooperative, Maker, Piece, Product
 from sambung.catalog.products import fold
+from sambung.catalog.queries import shown_photos
 from sambung.inventory.models import Channel, Position, StockLevel
 from sambung.lib.regions import get_village, region_name
 from sambung.orders.models import Checkout, Hold
@@ -69,7 +70,7 @@ def published_products() -> QuerySet[Product]:
         .filter(Exists(SKU.objects.filter(product=OuterRef("pk"), is_active=True)))
         .annotate(price_from=lowest_price(), available=available_units())
         .select_related("category", "cooperative")
-        .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("position", "created_at")))
+        .prefetch_related(Prefetch("photos", queryset=shown_photos()))
     )
 
 
@@ -129,7 +130,7 @@ def pieces_on_hand(product: Product) -> QuerySet[Piece]:
         .annotate(on_hand=_web_available(piece=OuterRef("pk")))
         .filter(on_hand__gt=0)
         .select_related("maker", "sku")
-        .prefetch_related("photos")
+        .prefetch_related(Prefetch("photos", queryset=shown_photos()))
         .order_by("code")
     )
 

@@ -25,7 +25,7 @@ from sambung.catalog.models import SKU, Location, Node, Piece, Product
 from sambung.inventory.ledger import InsufficientStock, Slot, move_stock
 from sambung.inventory.models import Channel, Position, StockMove
 from sambung.production import replication as production
-from sambung.sync import requests
+from sambung.sync import photos, requests
 from sambung.sync.models import Event, RowVersion
 from sambung.sync.outbox import applying_remote, cooperative_of, record_version
 from sambung.sync.rows import is_user_field, label_of, typed_values
@@ -150,6 +150,8 @@ def _dispatch(event: Event) -> None:
         requests.apply_request(_payload(event), origin, Waiting, Refused)
     elif event.kind == "order.cancel_answer":
         requests.apply_answer(_payload(event), origin, Waiting, Refused)
+    elif event.kind in photos.KINDS:
+        photos.apply_photo_event(event, origin, Waiting, Refused)
     elif event.kind in ROW_KINDS:
         apply_rows(event, origin)
     elif event.kind in APPLIERS:

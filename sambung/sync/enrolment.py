@@ -289,4 +289,6 @@ def write_snapshot(cooperative: Cooperative) -> int:
             count += 1
     # Last: work orders and made pieces name the pieces, makers and order lines sent above.
     count += production_replication.write_snapshot(cooperative)
-    return count
+    from sambung.sync.photos import write_photo_snapshot
+
+    return count + write_photo_snapshot(cooperative)

@@ -8,6 +8,7 @@ event  = [id, origin, seq, kind, payload, occurred_at (unix ms), cooperative id 
 
 bundle = MAGIC + format (2 bytes) + sender (16) + recipient (16, zeros = any) + frame count (4)
          + (frame length (4) + frame) …
+         + (format 2) files length (8) + files (photo files after the frames, signed: see sync.files)
 
 The same frame bytes travel over HTTP (one per request) and in bundle files.
 """
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.utils.translation import gettext as _
 
 FORMAT = 1
+BUNDLE_FORMAT = 2  # 2: photo files follow the frames
 FRAME_MAGIC = b"SBF"
 BUNDLE_MAGIC = b"\x89SAMBUNG\r\n\x1a\n"
 MAX_EVENTS = 500
@@ -209,16 +211,19 @@ def decode_frame(data: bytes, public_key: Ed25519PublicKey) -> Frame:
     return frame
 
 
-def encode_bundle(*, sender: uuid.UUID, recipient: uuid.UUID | None, frames: list[bytes]) -> bytes:
+def encode_bundle(
+    *, sender: uuid.UUID, recipient: uuid.UUID | None, frames: list[bytes], files: bytes = b""
+) -> bytes:
     parts = [
         BUNDLE_MAGIC,
-        struct.pack(">H", FORMAT),
+        struct.pack(">H", BUNDLE_FORMAT),
         sender.bytes,
         (recipient or uuid.UUID(int=0)).bytes,
         struct.pack(">I", len(frames)),
     ]
     for frame in frames:
         parts += [struct.pack(">I", len(frame)), frame]
+    parts += [struct.pack(">Q", len(files)), files]
     return b"".join(parts)
 
 
@@ -227,6 +232,7 @@ class Bundle:
     sender: uuid.UUID
     recipient: uuid.UUID | None
     frames: list[bytes]
+    files: bytes = b""  # still to be verified (sync.files.read_file_part)
 
 
 def decode_bundle(data: bytes) -> Bundle:
@@ -236,12 +242,12 @@ def decode_bundle(data: bytes) -> Bundle:
     offset = len(BUNDLE_MAGIC)
     try:
         (version,) = struct.unpack_from(">H", data, offset)
-        if version > FORMAT:
+        if version > BUNDLE_FORMAT:
             raise FrameError(
                 _(
                     "This bundle was made by a newer Sambung (format %(found)s; this one reads up to %(max)s). Update Sambung first."
                 )
-                % {"found": version, "max": FORMAT}
+                % {"found": version, "max": BUNDLE_FORMAT}
             )
         sender = uuid.UUID(bytes=data[offset + 2 : offset + 18])
         recipient = uuid.UUID(bytes=data[offset + 18 : offset + 34])
@@ -255,10 +261,17 @@ def decode_bundle(data: bytes) -> Bundle:
                 raise struct.error
             frames.append(frame)
             offset += 4 + length
+        files = b""
+        if version >= 2:
+            (length,) = struct.unpack_from(">Q", data, offset)
+            files = data[offset + 8 : offset + 8 + length]
+            if len(files) != length:
+                raise struct.error
+            offset += 8 + length
     except (struct.error, ValueError) as error:
         if isinstance(error, FrameError):
             raise
         raise FrameError(_("The bundle is cut short (truncated): copy it again from the sender.")) from None
     if offset != len(data):
         raise FrameError(_("The bundle has extra bytes at its end (altered)."))
-    return Bundle(sender, recipient if recipient.int else None, frames)
+    return Bundle(sender, recipient if recipient.int else None, frames, files)

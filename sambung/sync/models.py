@@ -164,3 +164,22 @@ class CancelRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} — {self.get_state_display()}"
+
+
+class WantedFile(models.Model):
+    """A photo file a peer said, in its last bundle, it waits for: the next bundle for it carries the file.
+
+    Over HTTP nothing is kept: the hub asks for what it lacks and the centre says what it lacks, each time.
+    """
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="wanted_files")
+    photo_id = models.UUIDField()
+    role = models.CharField(max_length=10)  # original | thumb | detail
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["peer", "photo_id", "role"], name="one_want_per_peer_file")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}: {self.photo_id} {self.role}"

@@ -40,15 +40,23 @@ class SyncError(Exception):
 
 @dataclass
 class Step:
-    direction: str  # "push" | "pull" | "export" | "import"
+    direction: str  # "push" | "pull" | "export" | "import" | "upload" | "download" (a photo file)
     number: int
     events: int
     size: int
     applied: int = 0
     waiting: int = 0
     review: int = 0
+    files: int = 0  # photo files carried (a file step, or a bundle's file part)
+    problems: tuple[str, ...] = ()
+    part: str = "frame"  # "frame" | "files" (a photo file, or a bundle's file part)
 
     def __str__(self) -> str:
+        if self.direction in ("upload", "download") and not self.problems:
+            return f"{self.direction} file {self.number}: {self.size} bytes"
+        if self.part == "files":
+            text = f"{self.direction} files: {self.files} files, {self.size} bytes"
+            return text + "".join(f"\n  not stored: {problem}" for problem in self.problems)
         text = f"{self.direction} frame {self.number}: {self.events} events, {self.size} bytes"
         if self.direction in ("pull", "import"):
             text += f" (applied {self.applied}, waiting {self.waiting}, to review {self.review})"
@@ -107,7 +115,29 @@ def sync_with_centre(
         pulled = _pull(peer, url, steps, report, pulled)
         if not build_frame(peer, limit=1).ranges:
             break
+    _transfer_files(peer, url, steps, report)
     return steps
+
+
+def _transfer_files(peer: Peer, url: str, steps: list[Step], report: Callable[[Step], None]) -> None:
+    """Send the originals the centre waits for, then fetch the renditions this hub waits for."""
+    from sambung.sync import files
+
+    def record(direction: str, _photo, size: int) -> None:
+        number = sum(s.direction == direction for s in steps) + 1
+        step = Step(direction, number, 0, size, files=1, part="files")
+        steps.append(step)
+        report(step)
+
+    try:
+        problems = files.send_originals(peer, url, _post, record).refused
+        problems += files.fetch_renditions(peer, url, _post, record).refused
+    except FrameError as error:
+        raise SyncError(_("A photo file was refused: %(message)s") % {"message": error}) from None
+    if problems:
+        step = Step("download", 0, 0, 0, problems=tuple(problems), part="files")
+        steps.append(step)
+        report(step)
 
 
 def _push(peer: Peer, url: str, steps: list[Step], report: Callable[[Step], None], done: int) -> int:
@@ -177,9 +207,11 @@ def export_bundle(
     *, path: Path | None = None, for_node: str | None = None, report=lambda step: None
 ) -> bytes:
     """Write everything the peer has not acknowledged into a bundle (frames of ≤500 events); return its bytes."""
+    from sambung.sync import files
+
     peer = resolve_peer(for_node)
     vector = {uuid.UUID(k): v for k, v in peer.acknowledged.items()}
-    frames = []
+    frames, ranges = [], []
     for number in range(1, MAX_ROUNDS):
         outgoing = build_frame(peer, beyond=vector)
         if not outgoing.ranges and frames:
@@ -188,9 +220,13 @@ def export_bundle(
         report(Step("export", number, outgoing.events, len(outgoing.data)))
         if not outgoing.ranges:
             break  # nothing to send: the bundle still carries this node's vector (an acknowledgement)
+        ranges += outgoing.ranges
         for origin, _first, last in outgoing.ranges:
             vector[origin] = max(vector.get(origin, 0), last)
-    data = encode_bundle(sender=this_node().pk, recipient=peer.pk, frames=frames)
+    # The files follow the frames: the photos the frames carry, and those the peer said it waits for.
+    part, count = files.build_file_part(peer, files.photos_in_ranges(ranges))
+    report(Step("export", len(frames) + 1, 0, len(part), files=count, part="files"))
+    data = encode_bundle(sender=this_node().pk, recipient=peer.pk, frames=frames, files=part)
     if path is not None:
         temporary = Path(str(path) + ".part")
         temporary.write_bytes(data)
@@ -220,6 +256,10 @@ def import_bundle(data: bytes, *, report=lambda step: None) -> Imported:
         opened.append((peer, frame))
     if not opened:
         raise FrameError(_("The bundle holds no frames."))
+    from sambung.sync import files
+
+    # Checked before anything is applied: a truncated or altered file part refuses the whole bundle.
+    part = files.read_file_part(bundle.files, opened[0][0]) if bundle.files else None
     if all(is_already_held(frame) for _peer, frame in opened) and any(frame.events for _p, frame in opened):
         with transaction.atomic():
             for peer, frame in opened:
@@ -238,6 +278,19 @@ def import_bundle(data: bytes, *, report=lambda step: None) -> Imported:
                     result.applied,
                     result.waiting,
                     len(result.review),
+                )
+            )
+        if part is not None:
+            stored, problems = files.store_file_part(opened[0][0], part)
+            steps.append(
+                Step(
+                    "import",
+                    len(steps) + 1,
+                    0,
+                    part.size,
+                    files=stored,
+                    problems=tuple(problems),
+                    part="files",
                 )
             )
     for step in steps:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sambung.sync import endpoints, views
+from sambung.sync import endpoints, file_endpoints, views
 
 app_name = "sync"
 urlpatterns = [
@@ -16,4 +16,7 @@ transport_urlpatterns = [
     path("sync/v1/enrol", endpoints.enrol_view, name="sync_enrol"),
     path("sync/v1/push", endpoints.push_view, name="sync_push"),
     path("sync/v1/pull", endpoints.pull_view, name="sync_pull"),
+    path("sync/v1/files/wants", file_endpoints.wants_view, name="sync_files_wants"),
+    path("sync/v1/files/put", file_endpoints.put_view, name="sync_files_put"),
+    path("sync/v1/files/get", file_endpoints.get_view, name="sync_files_get"),
 ]

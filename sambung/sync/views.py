@@ -135,6 +135,7 @@ def _sync_page(request, membership, local, **extra) -> HttpResponse:
     peer = Peer.objects.select_related("node").filter(node__kind=Node.Kind.CENTRE).first()
     held = local_vector()
     context = {"local": local, "peer": peer, "form": extra.pop("form", BundleForm())}
+    context["total_size"] = sum(step.size for step in extra.get("steps") or [])
     if peer is not None:
         acknowledged = vector_from_json(peer.acknowledged)
         context["to_centre"] = pending_count({local.node_id: held.get(local.node_id, 0)}, acknowledged)

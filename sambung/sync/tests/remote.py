@@ -27,8 +27,9 @@ class RemoteHub:
         self.key = Ed25519PrivateKey.generate()
         self.seq = 0
         self.last_id = None
+        self.peer = None
         if enrol:
-            Peer.objects.create(
+            self.peer = Peer.objects.create(
                 node=self.node, public_key=public_bytes(self.key), locations=[str(self.location.pk)]
             )
 

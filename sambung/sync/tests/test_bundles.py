@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sambung.catalog.models import Piece
-from sambung.sync.frames import FORMAT, decode_bundle, decode_frame, encode_bundle
+from sambung.sync.frames import BUNDLE_FORMAT, decode_bundle, decode_frame, encode_bundle
 from sambung.sync.models import Event
 from sambung.sync.node import private_key, this_node
 from sambung.sync.tests.remote import RemoteHub
@@ -50,7 +50,7 @@ def test_a_hubs_bundle_imports_and_a_second_import_says_already_imported(coopera
     [
         (lambda data: data[:-200], "truncated"),
         (lambda data: data[:-40] + bytes([data[-40] ^ 1]) + data[-39:], "signature"),
-        (lambda data: data[:12] + (FORMAT + 1).to_bytes(2, "big") + data[14:], "newer"),
+        (lambda data: data[:12] + (BUNDLE_FORMAT + 1).to_bytes(2, "big") + data[14:], "newer"),
         (lambda data: b"not a bundle", "not a Sambung bundle"),
     ],
     ids=["truncated", "tampered", "newer-format", "not-a-bundle"],

@@ -26,4 +26,9 @@ class Command(BaseCommand):
             return
         events = sum(step.events for step in imported.steps)
         review = sum(step.review for step in imported.steps)
-        self.stdout.write(f"imported {len(imported.steps)} frames, {events} events ({review} to review)")
+        frames = sum(step.part == "frame" for step in imported.steps)
+        files = sum(step.files for step in imported.steps if step.part == "files")
+        size = sum(step.size for step in imported.steps)
+        self.stdout.write(
+            f"imported {frames} frames, {events} events ({review} to review), {files} photo files, {size} bytes"
+        )

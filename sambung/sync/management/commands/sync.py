@@ -20,5 +20,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"done: sent {sum(s.events for s in steps if s.direction == 'push')} events, "
-            f"received {sum(s.events for s in steps if s.direction == 'pull')} events"
+            f"received {sum(s.events for s in steps if s.direction == 'pull')} events, "
+            f"{sum(s.size for s in steps)} bytes in all "
+            f"({sum(s.files for s in steps)} photo files, {sum(s.size for s in steps if s.files)} bytes)"
         )
