@@ -80,8 +80,9 @@ class PieceAdmin(admin.ModelAdmin):
 class PhotoAdmin(admin.ModelAdmin):
     """Photos are uploaded in the back office, which writes their renditions; here they are seen or deleted."""
 
-    list_display = ["__str__", "product", "piece", "position", "created_at"]
-    readonly_fields = ["product", "piece", "original", "thumb", "detail"]
+    list_display = ["__str__", "product", "piece", "position", "has_files", "created_at"]
+    # The hash names the file between nodes, and has_files says whether it arrived: sync writes both.
+    readonly_fields = ["product", "piece", "original", "thumb", "detail", "sha256", "has_files"]
     exclude = ["thumb_width", "thumb_height", "detail_width", "detail_height"]
 
     def has_add_permission(self, request):
