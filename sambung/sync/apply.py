@@ -13,7 +13,7 @@ kept in review with its message for the manager, never dropped.
 import contextlib
 import contextvars
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -22,8 +22,8 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils.dateparse import parse_datetime
 
 from sambung.catalog.models import SKU, Location, Node, Piece, Product
-from sambung.inventory.ledger import InsufficientStock, Slot, move_stock
-from sambung.inventory.models import Channel, Position, StockMove
+from sambung.inventory.ledger import InsufficientStock, LevelKey, Slot, move_stock
+from sambung.inventory.models import Channel, Position, StockLevel, StockMove
 from sambung.sync import requests
 from sambung.sync.models import Event, RowVersion
 from sambung.sync.outbox import applying_remote, cooperative_of, record_version
@@ -162,6 +162,7 @@ class _FrameCache:
         self.known_moves: set[uuid.UUID] = set()
         self.absent: set[tuple] = set()  # (model, pk) of rows the frame names that were missing at its start
         self.versions: dict[tuple[str, str], RowVersion | None] = {}  # (label, row id) → version, read once
+        self.level_ids = _LevelIds(self)
 
     def version(self, label: str, row_id: str) -> RowVersion | None:
         if ("version", label, row_id) in self.rows:  # written in this frame
@@ -187,6 +188,33 @@ class _FrameCache:
         del self.journal[mark:]
 
 
+class _LevelIds(MutableMapping):
+    """The stock levels of the frame's SKUs and pieces, by LevelKey, for the ledger (levels an event created are
+    journalled like any row, so they are forgotten when its savepoint rolls back)."""
+
+    def __init__(self, cache: _FrameCache) -> None:
+        self.cache = cache
+
+    def __getitem__(self, key: LevelKey) -> int:
+        if (level := self.cache.get(("level", key))) is None:
+            raise KeyError(key)
+        return level
+
+    def __setitem__(self, key: LevelKey, level: int) -> None:
+        self.cache.put(("level", key), level)
+
+    def __delitem__(self, key: LevelKey) -> None:
+        self.cache.put(("level", key), None)
+
+    def __iter__(self) -> Iterator[LevelKey]:
+        return (
+            key[1] for key, level in list(self.cache.rows.items()) if key[0] == "level" and level is not None
+        )
+
+    def __len__(self) -> int:
+        return sum(1 for _key in self)
+
+
 _frame_rows: contextvars.ContextVar[_FrameCache | None] = contextvars.ContextVar(
     "sync_frame_rows", default=None
 )
@@ -197,12 +225,18 @@ def frame_cache(events: Iterable = ()) -> Iterator[None]:
     """Cache rows while applying a frame; the rows, versions and moves its events name are read in bulk."""
     cache = _FrameCache()
     moves: list[uuid.UUID] = []
+    pieces: set[uuid.UUID] = set()
+    counted: set[uuid.UUID] = set()  # SKUs moved without a piece
     rows: dict[str, set[str]] = {}
     for event in events:
         payload = event.payload if isinstance(event.payload, dict) else {}
         if event.kind == "stock.move":
             with contextlib.suppress(ValueError, TypeError, AttributeError):
                 moves.append(uuid.UUID(str(payload.get("id"))))
+                if payload.get("piece"):
+                    pieces.add(uuid.UUID(str(payload["piece"])))
+                else:
+                    counted.add(uuid.UUID(str(payload.get("sku"))))
         elif event.kind in ROW_KINDS and isinstance(payload.get("rows"), list):
             for row in payload["rows"]:
                 if isinstance(row, dict) and row.get("m") in ROW_KINDS[event.kind][0]:
@@ -215,6 +249,20 @@ def frame_cache(events: Iterable = ()) -> Iterator[None]:
         cache.known_moves.update(
             StockMove.objects.filter(pk__in=moves[start : start + 500]).values_list("pk", flat=True)
         )
+    # Every level of the pieces and counted SKUs the moves name, and the pieces themselves: one read per 500,
+    # so the ledger updates a level by its id and creates a missing one without looking for it first.
+    fields = ("sku_id", "piece_id", "location_id", "channel_id", "position", "pk")
+    for ids, column in ((sorted(pieces), "piece_id__in"), (sorted(counted), "sku_id__in")):
+        for start in range(0, len(ids), 500):
+            levels = StockLevel.objects.filter(**{column: ids[start : start + 500]})
+            if column == "sku_id__in":
+                levels = levels.filter(piece__isnull=True)
+            for *key, level in levels.values_list(*fields):
+                cache.rows[("level", tuple(key))] = level
+    wanted_pieces = sorted(pieces)
+    for start in range(0, len(wanted_pieces), 500):
+        for piece in Piece.objects.filter(pk__in=wanted_pieces[start : start + 500]):
+            cache.rows[(Piece, str(piece.pk))] = piece
     for label, ids in rows.items():
         model = apps.get_model(label)
         wanted = sorted(ids)
@@ -340,7 +388,11 @@ def _check_hub_rows(event: Event, origin: Node, prepared) -> None:
     for model, pk, values in prepared:
         label = label_of(model)
         if label == "catalog.piece":
-            version = RowVersion.objects.filter(label=label, row_id=str(pk)).first()
+            version = (
+                cache.version(label, str(pk))
+                if cache is not None
+                else RowVersion.objects.filter(label=label, row_id=str(pk)).first()
+            )
             if version is not None and version.origin != origin.pk:
                 raise Refused(f"out of scope: hub {origin.name} may change only pieces it created")
             sku = _row(SKU, values["sku_id"])
@@ -411,6 +463,9 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
         record_version(label, str(pk), event.id, owner)
         return
     cache.put(("exists", model, str(pk)), True)  # forgotten again if the event's savepoint rolls back
+    for name, value in stamped.items():
+        setattr(obj, name, value)
+    cache.put((model, str(pk)), obj)  # as written: a move of a piece received in this frame needs no read
     if version is None:
         version = RowVersion.objects.create(label=label, row_id=str(pk), event_id=event.id, origin=owner)
     else:
@@ -496,6 +551,7 @@ def apply_move(event: Event, origin: Node) -> None:
             reference=p.get("reference", "")[:80],
             move_id=move_id,
             node=_row(Node, uuid.UUID(p["node"])) if p.get("node") else None,
+            level_ids=cache.level_ids if cache is not None else None,
         )
     except InsufficientStock as error:
         raise Waiting(f"waiting for stock: {error}") from None
