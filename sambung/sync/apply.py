@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils.dateparse import parse_datetime
 
 from sambung.catalog.models import SKU, Location, Node, Piece, Product
@@ -279,19 +279,51 @@ def frame_cache(events: Iterable = ()) -> Iterator[None]:
     token = _frame_rows.set(cache)
     try:
         yield
-        flush_stamps()
+        flush_frame()
     finally:
         _frame_rows.reset(token)
 
 
-def flush_stamps() -> None:
-    """Give the moves applied in this frame their origin's time (one UPDATE per 250, not one per move)."""
+def flush_frame() -> None:
+    """Write what the frame's events left for its end (once): the origin's times, and the rows' versions.
+
+    Nothing reads them from the database while the frame applies (versions are read through the cache), and
+    what a rolled-back event left was forgotten with its journal, so one statement per kind replaces one each.
+    """
     cache = _frame_rows.get()
-    if cache is None or not cache.stamps:
+    if cache is None:
         return
-    moves = [StockMove(pk=pk, created_at=at) for pk, at in cache.stamps.items()]
-    StockMove.objects.bulk_update(moves, ["created_at"], batch_size=250)
+    _update_many(StockMove, ("created_at",), [(pk, (at,)) for pk, at in cache.stamps.items()])
     cache.stamps.clear()
+    stamps: dict[tuple[type[models.Model], tuple[str, ...]], list] = {}
+    new_versions, changed_versions = [], []
+    for key, value in cache.rows.items():
+        if key[0] == "stamp":
+            stamps.setdefault((key[1], tuple(value)), []).append((key[2], tuple(value.values())))
+        elif key[0] == "version" and value is not None:
+            (new_versions if value.pk is None else changed_versions).append(value)
+    for (model, names), rows in stamps.items():
+        _update_many(model, names, rows)
+    RowVersion.objects.bulk_create(new_versions, batch_size=250)
+    _update_many(RowVersion, ("event_id",), [(v.pk, (v.event_id,)) for v in changed_versions])
+
+
+def _update_many(model: type[models.Model], names: tuple[str, ...], rows: list[tuple[object, tuple]]) -> None:
+    """Set `names` of many rows by primary key, each to its own values, in one executemany."""
+    if not rows:
+        return
+    quote, meta = connection.ops.quote_name, model._meta
+    fields = [meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Only quoted names from the model's meta go into the text; every value is a parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    params = [
+        [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+        + [meta.pk.get_db_prep_save(pk, connection)]
+        for pk, values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _row(model: type[models.Model], pk: object) -> models.Model | None:
@@ -452,7 +484,7 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
                 if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
                 if values.get(f.attname) is not None
             }
-            if stamped:
+            if stamped and cache is None:
                 model._default_manager.filter(pk=pk).update(**stamped)
     except IntegrityError as error:
         raise Refused(f"{label} {pk} breaks a rule of the database: {error}") from None
@@ -463,14 +495,15 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
         record_version(label, str(pk), event.id, owner)
         return
     cache.put(("exists", model, str(pk)), True)  # forgotten again if the event's savepoint rolls back
-    for name, value in stamped.items():
-        setattr(obj, name, value)
+    if stamped:
+        cache.put(("stamp", model, pk), stamped)  # written at the frame's end (flush_frame)
+        for name, value in stamped.items():
+            setattr(obj, name, value)
     cache.put((model, str(pk)), obj)  # as written: a move of a piece received in this frame needs no read
-    if version is None:
-        version = RowVersion.objects.create(label=label, row_id=str(pk), event_id=event.id, origin=owner)
-    else:
-        RowVersion.objects.filter(pk=version.pk).update(event_id=event.id)
-        version = RowVersion(pk=version.pk, label=label, row_id=str(pk), event_id=event.id, origin=owner)
+    # Written at the frame's end too; a version without a primary key is still to be created.
+    version = RowVersion(
+        pk=version.pk if version else None, label=label, row_id=str(pk), event_id=event.id, origin=owner
+    )
     cache.put(("version", label, str(pk)), version)
 
 
