@@ -13,17 +13,17 @@ kept in review with its message for the manager, never dropped.
 import contextlib
 import contextvars
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils.dateparse import parse_datetime
 
 from sambung.catalog.models import SKU, Location, Node, Piece, Product
-from sambung.inventory.ledger import InsufficientStock, Slot, move_stock
-from sambung.inventory.models import Channel, Position, StockMove
+from sambung.inventory.ledger import InsufficientStock, LevelKey, Slot, move_stock
+from sambung.inventory.models import Channel, Position, StockLevel, StockMove
 from sambung.production import replication as production
 from sambung.sync import photos, requests
 from sambung.sync.models import Event, RowVersion
@@ -171,6 +171,7 @@ class _FrameCache:
         self.known_moves: set[uuid.UUID] = set()
         self.absent: set[tuple] = set()  # (model, pk) of rows the frame names that were missing at its start
         self.versions: dict[tuple[str, str], RowVersion | None] = {}  # (label, row id) → version, read once
+        self.level_ids = _LevelIds(self)
 
     def version(self, label: str, row_id: str) -> RowVersion | None:
         if ("version", label, row_id) in self.rows:  # written in this frame
@@ -196,6 +197,33 @@ class _FrameCache:
         del self.journal[mark:]
 
 
+class _LevelIds(MutableMapping):
+    """The stock levels of the frame's SKUs and pieces, by LevelKey, for the ledger (levels an event created are
+    journalled like any row, so they are forgotten when its savepoint rolls back)."""
+
+    def __init__(self, cache: _FrameCache) -> None:
+        self.cache = cache
+
+    def __getitem__(self, key: LevelKey) -> int:
+        if (level := self.cache.get(("level", key))) is None:
+            raise KeyError(key)
+        return level
+
+    def __setitem__(self, key: LevelKey, level: int) -> None:
+        self.cache.put(("level", key), level)
+
+    def __delitem__(self, key: LevelKey) -> None:
+        self.cache.put(("level", key), None)
+
+    def __iter__(self) -> Iterator[LevelKey]:
+        return (
+            key[1] for key, level in list(self.cache.rows.items()) if key[0] == "level" and level is not None
+        )
+
+    def __len__(self) -> int:
+        return sum(1 for _key in self)
+
+
 _frame_rows: contextvars.ContextVar[_FrameCache | None] = contextvars.ContextVar(
     "sync_frame_rows", default=None
 )
@@ -206,12 +234,18 @@ def frame_cache(events: Iterable = ()) -> Iterator[None]:
     """Cache rows while applying a frame; the rows, versions and moves its events name are read in bulk."""
     cache = _FrameCache()
     moves: list[uuid.UUID] = []
+    pieces: set[uuid.UUID] = set()
+    counted: set[uuid.UUID] = set()  # SKUs moved without a piece
     rows: dict[str, set[str]] = {}
     for event in events:
         payload = event.payload if isinstance(event.payload, dict) else {}
         if event.kind == "stock.move":
             with contextlib.suppress(ValueError, TypeError, AttributeError):
                 moves.append(uuid.UUID(str(payload.get("id"))))
+                if payload.get("piece"):
+                    pieces.add(uuid.UUID(str(payload["piece"])))
+                else:
+                    counted.add(uuid.UUID(str(payload.get("sku"))))
         elif event.kind in ROW_KINDS and isinstance(payload.get("rows"), list):
             for row in payload["rows"]:
                 if isinstance(row, dict) and row.get("m") in ROW_KINDS[event.kind][0]:
@@ -224,6 +258,20 @@ def frame_cache(events: Iterable = ()) -> Iterator[None]:
         cache.known_moves.update(
             StockMove.objects.filter(pk__in=moves[start : start + 500]).values_list("pk", flat=True)
         )
+    # Every level of the pieces and counted SKUs the moves name, and the pieces themselves: one read per 500,
+    # so the ledger updates a level by its id and creates a missing one without looking for it first.
+    fields = ("sku_id", "piece_id", "location_id", "channel_id", "position", "pk")
+    for ids, column in ((sorted(pieces), "piece_id__in"), (sorted(counted), "sku_id__in")):
+        for start in range(0, len(ids), 500):
+            levels = StockLevel.objects.filter(**{column: ids[start : start + 500]})
+            if column == "sku_id__in":
+                levels = levels.filter(piece__isnull=True)
+            for *key, level in levels.values_list(*fields):
+                cache.rows[("level", tuple(key))] = level
+    wanted_pieces = sorted(pieces)
+    for start in range(0, len(wanted_pieces), 500):
+        for piece in Piece.objects.filter(pk__in=wanted_pieces[start : start + 500]):
+            cache.rows[(Piece, str(piece.pk))] = piece
     for label, ids in rows.items():
         model = apps.get_model(label)
         wanted = sorted(ids)
@@ -240,19 +288,59 @@ def frame_cache(events: Iterable = ()) -> Iterator[None]:
     token = _frame_rows.set(cache)
     try:
         yield
-        flush_stamps()
+        flush_frame()
     finally:
         _frame_rows.reset(token)
 
 
-def flush_stamps() -> None:
-    """Give the moves applied in this frame their origin's time (one UPDATE per 250, not one per move)."""
+def flush_frame() -> None:
+    """Write what the frame's events left for its end (once): the origin's times, and the rows' versions.
+
+    Nothing reads them from the database while the frame applies (versions are read through the cache), and
+    what a rolled-back event left was forgotten with its journal, so one statement per kind replaces one each.
+    """
     cache = _frame_rows.get()
-    if cache is None or not cache.stamps:
+    if cache is None:
         return
-    moves = [StockMove(pk=pk, created_at=at) for pk, at in cache.stamps.items()]
-    StockMove.objects.bulk_update(moves, ["created_at"], batch_size=250)
+    _update_many(StockMove, ("created_at",), [(pk, (at,)) for pk, at in cache.stamps.items()])
     cache.stamps.clear()
+    stamps: dict[tuple[type[models.Model], tuple[str, ...]], list] = {}
+    new_versions, changed_versions = [], []
+    for key, value in cache.rows.items():
+        if key[0] == "stamp":
+            stamps.setdefault((key[1], tuple(value)), []).append((key[2], tuple(value.values())))
+        elif key[0] == "version" and value is not None:
+            (new_versions if value.pk is None else changed_versions).append(value)
+    for (model, names), rows in stamps.items():
+        _update_many(model, names, rows)
+    RowVersion.objects.bulk_create(new_versions, batch_size=250)
+    _update_many(RowVersion, ("event_id",), [(v.pk, (v.event_id,)) for v in changed_versions])
+
+
+def _update_many(model: type[models.Model], names: tuple[str, ...], rows: list[tuple[object, tuple]]) -> None:
+    """Set `names` of many rows by primary key, each to its own values, in one executemany."""
+    if not rows:
+        return
+    quote, meta = connection.ops.quote_name, model._meta
+    fields = [meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Only quoted names from the model's meta go into the text; every value is a parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    params = [
+        [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+        + [meta.pk.get_db_prep_save(pk, connection)]
+        for pk, values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def row_version(label: str, row_id: str) -> RowVersion | None:
+    """The version of a row as this frame sees it (versions written in a frame reach the table at its end)."""
+    cache = _frame_rows.get()
+    if cache is not None:
+        return cache.version(label, row_id)
+    return RowVersion.objects.filter(label=label, row_id=row_id).first()
 
 
 def _row(model: type[models.Model], pk: object) -> models.Model | None:
@@ -349,7 +437,7 @@ def _check_hub_rows(event: Event, origin: Node, prepared) -> None:
     for model, pk, values in prepared:
         label = label_of(model)
         if label == "catalog.piece":
-            version = RowVersion.objects.filter(label=label, row_id=str(pk)).first()
+            version = row_version(label, str(pk))
             if version is not None and version.origin != origin.pk:
                 raise Refused(f"out of scope: hub {origin.name} may change only pieces it created")
             sku = _row(SKU, values["sku_id"])
@@ -374,11 +462,7 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
     if label in REFERENCE_ONLY and event.kind in ("order.placed", "order.changed") and exists:
         return
     cache = _frame_rows.get()
-    version = (
-        cache.version(label, str(pk))
-        if cache is not None
-        else RowVersion.objects.filter(label=label, row_id=str(pk)).first()
-    )
+    version = row_version(label, str(pk))
     if version is not None and version.event_id >= event.id:
         return  # a later write already holds this row (last writer wins, by event id)
     resolved = {}
@@ -409,7 +493,7 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
                 if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
                 if values.get(f.attname) is not None
             }
-            if stamped:
+            if stamped and cache is None:
                 model._default_manager.filter(pk=pk).update(**stamped)
     except IntegrityError as error:
         raise Refused(f"{label} {pk} breaks a rule of the database: {error}") from None
@@ -420,11 +504,15 @@ def _write_row(event: Event, origin: Node, model, pk, values: dict) -> None:
         record_version(label, str(pk), event.id, owner)
         return
     cache.put(("exists", model, str(pk)), True)  # forgotten again if the event's savepoint rolls back
-    if version is None:
-        version = RowVersion.objects.create(label=label, row_id=str(pk), event_id=event.id, origin=owner)
-    else:
-        RowVersion.objects.filter(pk=version.pk).update(event_id=event.id)
-        version = RowVersion(pk=version.pk, label=label, row_id=str(pk), event_id=event.id, origin=owner)
+    if stamped:
+        cache.put(("stamp", model, pk), stamped)  # written at the frame's end (flush_frame)
+        for name, value in stamped.items():
+            setattr(obj, name, value)
+    cache.put((model, str(pk)), obj)  # as written: a move of a piece received in this frame needs no read
+    # Written at the frame's end too; a version without a primary key is still to be created.
+    version = RowVersion(
+        pk=version.pk if version else None, label=label, row_id=str(pk), event_id=event.id, origin=owner
+    )
     cache.put(("version", label, str(pk)), version)
 
 
@@ -505,6 +593,7 @@ def apply_move(event: Event, origin: Node) -> None:
             reference=p.get("reference", "")[:80],
             move_id=move_id,
             node=_row(Node, uuid.UUID(p["node"])) if p.get("node") else None,
+            level_ids=cache.level_ids if cache is not None else None,
         )
     except InsufficientStock as error:
         raise Waiting(f"waiting for stock: {error}") from None

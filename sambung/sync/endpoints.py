@@ -8,6 +8,7 @@ import base64
 import binascii
 import functools
 import json
+import time
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -24,10 +25,14 @@ from sambung.sync.exchange import (
     open_frame,
     receive_frame,
 )
-from sambung.sync.frames import MAX_FRAME_BYTES, FrameError, encode_frame
+from sambung.sync.frames import MAX_FRAME_BYTES, Frame, FrameError, encode_frame
 from sambung.sync.node import is_hub, private_key, this_node
 
 OCTETS = "application/octet-stream"
+# A hub keeps two push frames in flight (sync.transport.PUSH_AHEAD): the later one waits this long at most for
+# the earlier one to be held, so a hub's events arrive as a prefix even when the second request is served first.
+# Once the earlier frame is being applied it holds the write lock, so a wait that runs out still applies in order.
+IN_ORDER_WAIT = 5.0
 
 
 def in_senders_language(view):
@@ -78,6 +83,7 @@ def push_view(request: HttpRequest) -> HttpResponse:
     if data is None:
         return _refusal("Frame too large.", 413)
     try:
+        _wait_for_the_frame_before(open_frame(data)[1])
         result = receive_frame(data)
     except PeerRefused as error:
         return _refusal(str(error), 403)
@@ -86,6 +92,17 @@ def push_view(request: HttpRequest) -> HttpResponse:
     _ = result
     ack = encode_frame(sender=this_node().pk, key=private_key(), vector=local_vector())
     return HttpResponse(ack, content_type=OCTETS)
+
+
+def _wait_for_the_frame_before(frame: Frame) -> None:
+    """Wait (a little) until this node holds every event before the frame's ranges: frames apply in order."""
+    deadline = time.monotonic() + IN_ORDER_WAIT
+    while time.monotonic() < deadline:
+        held = local_vector()
+        if all(held.get(origin, 0) + 1 >= first for origin, first, _last in frame.ranges):
+            return
+        time.sleep(0.02)
+    # The earlier frame never came (its sender stopped): apply this one anyway, its events beyond the gap.
 
 
 @csrf_exempt

@@ -96,7 +96,10 @@ def hub_may_photograph(hub: Node, piece: Piece) -> bool:
     """A hub may photograph a piece of its cooperative that it created or that sits at one of its locations."""
     if piece.sku.product.cooperative_id != hub.cooperative_id:
         return False
-    created = RowVersion.objects.filter(label="catalog.piece", row_id=str(piece.pk), origin=hub.pk).exists()
+    from sambung.sync.apply import row_version
+
+    version = row_version("catalog.piece", str(piece.pk))
+    created = version is not None and version.origin == hub.pk
     return created or piece.stock_levels.filter(location__node=hub, quantity__gt=0).exists()
 
 

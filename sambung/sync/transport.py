@@ -4,11 +4,13 @@ Progress is by acknowledged vectors, so a sync cut off at any point resumes wher
 already applied is skipped by event id, and what it acknowledged is not sent again.
 """
 
+import collections
 import json
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,15 +25,20 @@ from sambung.sync.exchange import (
     build_frame,
     is_already_held,
     local_vector,
+    merge_vectors,
     open_frame,
     receive_frame,
+    vector_from_json,
 )
-from sambung.sync.frames import FrameError, decode_bundle, encode_bundle
+from sambung.sync.frames import FrameError, Vector, decode_bundle, encode_bundle
 from sambung.sync.models import Peer
 from sambung.sync.node import private_key, public_bytes, this_node
 
 TIMEOUT = 60
 MAX_ROUNDS = 100_000
+# Push frames in flight at once: the next frame travels while the centre applies the previous one (each is
+# still one frame per request, applied in its own transaction, in any order; progress only on acknowledgement).
+PUSH_AHEAD = 2
 
 
 class SyncError(Exception):
@@ -111,8 +118,8 @@ def sync_with_centre(
     # Applying the centre's frames can make the hub write events of its own (a cancellation the centre asked
     # for, carried out and answered): push those too, so one sync leaves both nodes with the same state.
     for _round in range(3):
-        pushed = _push(peer, url, steps, report, pushed)
-        pulled = _pull(peer, url, steps, report, pulled)
+        pushed, centre_holds = _push(peer, url, steps, report, pushed)
+        pulled = _pull(peer, url, steps, report, pulled, centre_holds)
         if not build_frame(peer, limit=1).ranges:
             break
     _transfer_files(peer, url, steps, report)
@@ -140,30 +147,60 @@ def _transfer_files(peer: Peer, url: str, steps: list[Step], report: Callable[[S
         report(step)
 
 
-def _push(peer: Peer, url: str, steps: list[Step], report: Callable[[Step], None], done: int) -> int:
-    for number in range(done + 1, done + MAX_ROUNDS):
-        outgoing = build_frame(peer)
-        if not outgoing.ranges:
-            return number - 1
-        reply = _post(url + "/sync/v1/push", outgoing.data)
-        try:
-            sender, ack = open_frame(reply)
-        except FrameError as error:
-            raise SyncError(str(error)) from None
-        if sender.pk != peer.pk:
-            raise SyncError(_("The reply was not signed by this hub's centre."))
-        before = dict(peer.acknowledged)
-        with transaction.atomic():
-            acknowledge(peer, ack.vector, ack_time())
-        step = Step("push", number, outgoing.events, len(outgoing.data))
-        steps.append(step)
-        report(step)
-        if peer.acknowledged == before:
-            raise SyncError(_("The centre did not acknowledge the frame; try again later."))
-    return done + MAX_ROUNDS
+def _holds_all(mine: Vector, theirs: Vector) -> bool:
+    """True when this node holds every event the other node's vector says it holds (nothing to pull)."""
+    return all(mine.get(origin, 0) >= seq for origin, seq in theirs.items())
 
 
-def _pull(peer: Peer, url: str, steps: list[Step], report: Callable[[Step], None], done: int) -> int:
+def _push(
+    peer: Peer, url: str, steps: list[Step], report: Callable[[Step], None], done: int
+) -> tuple[int, Vector | None]:
+    """Push every frame the centre lacks; return the last frame's number and the centre's vector (None: no push)."""
+    number, centre_holds = done, None
+    sent = vector_from_json(peer.acknowledged)  # acknowledged, plus the frames in flight
+    in_flight: collections.deque = collections.deque()
+    with ThreadPoolExecutor(max_workers=PUSH_AHEAD) as pool:
+        while True:
+            while len(in_flight) < PUSH_AHEAD and number - done < MAX_ROUNDS:
+                outgoing = build_frame(peer, beyond=sent)
+                if not outgoing.ranges:
+                    break
+                sent = merge_vectors(sent, {origin: last for origin, _first, last in outgoing.ranges})
+                number += 1
+                in_flight.append((number, outgoing, pool.submit(_post, url + "/sync/v1/push", outgoing.data)))
+            if not in_flight:
+                return number, centre_holds
+            frame_number, outgoing, reply = in_flight.popleft()
+            try:
+                sender, ack = open_frame(reply.result())
+            except FrameError as error:
+                raise SyncError(str(error)) from None
+            if sender.pk != peer.pk:
+                raise SyncError(_("The reply was not signed by this hub's centre."))
+            with transaction.atomic():
+                acknowledge(peer, ack.vector, ack_time())
+            centre_holds = ack.vector
+            step = Step("push", frame_number, outgoing.events, len(outgoing.data))
+            steps.append(step)
+            report(step)
+            # The frame behind it may have been applied first: what counts is that the ranges are acknowledged.
+            if not _holds_all(
+                vector_from_json(peer.acknowledged), {o: last for o, _f, last in outgoing.ranges}
+            ):
+                raise SyncError(_("The centre did not acknowledge the frame; try again later."))
+
+
+def _pull(
+    peer: Peer,
+    url: str,
+    steps: list[Step],
+    report: Callable[[Step], None],
+    done: int,
+    centre_holds: Vector | None = None,
+) -> int:
+    """Pull frames until the centre has nothing this hub lacks; `centre_holds` (its last ack) may spare a request."""
+    if centre_holds is not None and _holds_all(local_vector(), centre_holds):
+        return done
     for number in range(done + 1, done + MAX_ROUNDS):
         request = build_frame(peer, limit=0)  # no events: its vector says what this hub holds
         reply = _post(url + "/sync/v1/pull", request.data)
@@ -179,6 +216,8 @@ def _pull(peer: Peer, url: str, steps: list[Step], report: Callable[[Step], None
         )
         steps.append(step)
         report(step)
+        if _holds_all(local_vector(), frame.vector):
+            return number  # the frame held the rest: no need to ask again for an empty one
     return done + MAX_ROUNDS
 
 

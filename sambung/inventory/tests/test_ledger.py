@@ -67,6 +67,47 @@ def test_replaying_a_move_id_changes_nothing(stock):
     assert level(sku, location, target) == 4 and StockMove.objects.count() == 1
 
 
+def test_a_map_of_level_ids_gives_the_same_levels_and_learns_the_levels_it_creates(stock, cooperative):
+    sku, location = stock
+    quality_control, available = (
+        Slot(Position.QUALITY_CONTROL),
+        Slot(Position.AVAILABLE, web_store(cooperative)),
+    )
+    level_ids: dict = {}
+
+    def move(quantity: int, source: Slot | None, target: Slot | None, reason: str) -> None:
+        move_stock(
+            sku=sku, location=location, quantity=quantity, source=source, target=target, reason=reason,
+            level_ids=level_ids,
+        )  # fmt: skip
+
+    move(5, None, quality_control, "receipt")
+    move(3, quality_control, available, "release")
+    with pytest.raises(InsufficientStock) as refused:
+        move(4, available, None, "sale")
+    assert (refused.value.available, refused.value.requested) == (3, 4)
+    assert level(sku, location, quality_control) == 2 and level(sku, location, available) == 3
+    assert sorted(level_ids.values()) == sorted(
+        StockLevel.objects.filter(sku=sku).values_list("pk", flat=True)
+    )
+
+
+def test_a_level_missing_from_the_map_is_found_not_created_twice(stock, cooperative):
+    sku, location = stock
+    available = Slot(Position.AVAILABLE, web_store(cooperative))
+    receive_for_sale(
+        sku=sku, location=location, quantity=2
+    )  # another writer made the level, unknown to the map
+    level_ids: dict = {}
+    move_stock(
+        sku=sku, location=location, quantity=1, source=None, target=available, reason="receipt",
+        level_ids=level_ids,
+    )  # fmt: skip
+    assert level(sku, location, available) == 3
+    assert StockLevel.objects.filter(sku=sku, position=Position.AVAILABLE).count() == 1
+    assert list(level_ids.values()) == [StockLevel.objects.get(sku=sku, position=Position.AVAILABLE).pk]
+
+
 def test_a_unit_sold_by_one_channel_cannot_be_sold_by_another(stock, cooperative):
     sku, location = stock
     web = web_store(cooperative)
