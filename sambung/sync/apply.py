@@ -573,6 +573,7 @@ def apply_move(event: Event, origin: Node) -> None:
             allowed = (
                 source.position in (Position.QUALITY_CONTROL, Position.COMMITTED)
                 or source.channel.node_id == origin.pk
+                or _commits_made_piece(p, sku, piece, location, source, target, reason)
             )
         if not allowed:
             raise Refused(
@@ -601,6 +602,29 @@ def apply_move(event: Event, origin: Node) -> None:
         cache.stamps[move_id] = occurred  # the last step: nothing after it can roll this move back
     else:
         StockMove.objects.filter(pk=move_id).update(created_at=occurred)
+
+
+def _commits_made_piece(
+    payload: dict, sku, piece, location, source: Slot, target: Slot | None, reason
+) -> bool:
+    """A hub's inspection passed a piece made for an order line it ships and committed it to that line.
+
+    The piece moves from the web store's shelf to committed in the same transaction as its release
+    (production.handover), so it was never on sale at the hub; at the centre the two moves apply in order.
+    """
+    from sambung.orders.models import OrderLine
+
+    return (
+        piece is not None
+        and reason == StockMove.Reason.SALE
+        and source.position == Position.AVAILABLE
+        and target is not None
+        and target.position == Position.COMMITTED
+        and target.channel == source.channel
+        and OrderLine.objects.filter(
+            order__code=payload.get("reference", ""), made_to_order=True, sku=sku, location=location
+        ).exists()
+    )
 
 
 def apply_stall_sale_event(event: Event, origin: Node) -> None:

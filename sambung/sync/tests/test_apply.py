@@ -16,7 +16,7 @@ from sambung.sync.models import Event, OriginCursor, Peer
 from sambung.sync.node import this_node
 from sambung.sync.rows import serialize_row
 from sambung.sync.tests.remote import RemoteHub
-from sambung.tests.helpers import make_location, make_maker, make_product, make_stock
+from sambung.tests.helpers import make_location, make_maker, make_piece, make_product, make_stock
 
 
 @pytest.fixture
@@ -90,6 +90,36 @@ def test_a_hub_cannot_sell_units_whose_rights_the_web_store_holds_and_the_rest_o
         == 1
     )
     assert Piece.objects.filter(pk=piece_id).exists()
+
+
+def test_a_hub_commits_a_piece_it_passed_to_the_made_to_order_line_it_ships_and_nothing_else(
+    cooperative, hub
+):
+    from sambung.orders.models import OrderLine
+    from sambung.sync.tests.test_cancel_requests import _order_at
+
+    order, _sold = _order_at(hub)
+    OrderLine.objects.filter(order=order).update(made_to_order=True, piece=None)
+    line = order.lines.get()
+    made = make_piece(
+        Product.objects.get(pk=line.sku.product_id), make_maker(cooperative), location=hub.location
+    )
+    made.sku_id = line.sku_id
+    made.save()
+    web = web_store(cooperative)
+    StockLevel.objects.filter(piece=made).update(sku=line.sku)
+    moves = []
+    for reference in ("NT-000000", order.code):  # an order with no such line here, then the right one
+        move = hub.move(
+            sku=line.sku, piece=made, source=["available", str(web.pk)], target=["committed", str(web.pk)],
+            reason="sale",
+        )  # fmt: skip
+        move.payload["reference"] = reference
+        moves.append(move)
+    result = receive_frame(hub.frame(moves))
+    assert (result.applied, len(result.review)) == (1, 1)
+    assert "does not hold the right" in Event.objects.get(pk=moves[0].id).problem
+    assert StockLevel.objects.get(piece=made, position=Position.COMMITTED, channel=web).quantity == 1
 
 
 def test_a_hub_sells_what_its_stall_holds(cooperative, hub, sku):
