@@ -169,6 +169,7 @@ def carry_out_requests() -> int:
     agrees (holding its part back) or refuses, and puts its part back on sale once the centre has cancelled the
     order. At the centre: a shared order every hub agreed to cancel is cancelled.
     """
+    from sambung.inventory.models import StockMove
     from sambung.orders import fulfilment
     from sambung.orders.models import Order, OrderStatus
 
@@ -196,9 +197,17 @@ def carry_out_requests() -> int:
             answer(request, state=state, status=order.status)
         answered += 1
     # The centre cancelled a shared order this hub had agreed to cancel: its part goes back on sale, once.
-    for request in CancelRequest.objects.filter(
-        hub=me, state=CancelRequest.State.DONE, order__status=OrderStatus.CANCELLED
-    ).select_related("order"):
+    # Orders whose cancel moves are already in this hub's ledger are skipped in the query: it runs every frame.
+    given_back = StockMove.objects.filter(reason=StockMove.Reason.CANCEL, location__node=me).values(
+        "reference"
+    )
+    for request in (
+        CancelRequest.objects.filter(
+            hub=me, state=CancelRequest.State.DONE, order__status=OrderStatus.CANCELLED
+        )
+        .exclude(order__code__in=given_back)
+        .select_related("order")
+    ):
         if is_shared(request.order):
             fulfilment.release_part(order=request.order, node=me, reason=request.reason)
     return answered
@@ -207,7 +216,7 @@ def carry_out_requests() -> int:
 def _cancel_agreed_orders() -> None:
     """At the centre: cancel each shared order whose latest round every hub asked has agreed to."""
     from sambung.orders import fulfilment
-    from sambung.orders.models import OrderStatus
+    from sambung.orders.models import Order, OrderStatus
 
     candidates = (
         CancelRequest.objects.filter(state=CancelRequest.State.DONE)
@@ -215,8 +224,6 @@ def _cancel_agreed_orders() -> None:
         .values_list("order", flat=True)
         .distinct()
     )
-    from sambung.orders.models import Order
-
     for order in Order.objects.filter(pk__in=list(candidates)):
         requests = latest_round(order)
         if requests and all(r.state == CancelRequest.State.DONE for r in requests) and is_shared(order):

@@ -121,3 +121,22 @@ def test_a_hub_does_not_ship_an_order_that_also_has_items_elsewhere(cooperative)
         fulfilment.ship_order(order=order, courier="JNE REG", tracking_number="JN1")
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID and [_committed(p) for p in pieces] == [1, 1]
+
+
+def test_payment_details_are_the_centres_they_reach_the_hubs_and_a_hub_cannot_change_them(cooperative):
+    from sambung.demo.cooperative import DEMO_QRIS
+    from sambung.orders.payments import InvalidPaymentDetails, save_payment_details
+    from sambung.sync.models import Event
+
+    details = dict(qris_static=DEMO_QRIS, bank_name="Bank NTT", bank_account_number="001.02.03.004567-8",
+                   bank_account_name="Koperasi Tenun Nian Tana")  # fmt: skip
+    save_payment_details(cooperative=cooperative, **details)
+    sent = Event.objects.filter(kind="catalog.cooperative", cooperative=cooperative).last()
+    assert sent.payload["rows"][0]["f"]["qris_static"] == DEMO_QRIS  # the hubs' stalls show the new code
+
+    hub = RemoteHub(cooperative)
+    LocalNode.objects.create(node=hub.node)
+    with pytest.raises(InvalidPaymentDetails, match="set at the centre"):
+        save_payment_details(cooperative=cooperative, **{**details, "bank_name": "Bank Lain"})
+    cooperative.refresh_from_db()
+    assert cooperative.bank_name == "Bank NTT"
