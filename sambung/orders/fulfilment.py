@@ -33,11 +33,7 @@ class InvalidTransition(ValueError):
 
 
 def _advance(order: Order, new: str, kind: str, *, user=None, **event_fields) -> OrderEvent:
-    if new not in NEXT[order.status]:
-        raise InvalidTransition(
-            _("Order %(code)s is %(status)s; it cannot become %(new)s.")
-            % {"code": order.code, "status": order.get_status_display(), "new": OrderStatus(new).label}
-        )
+    _refuse_unless_next(order, new)
     if not Order.objects.filter(pk=order.pk, status=order.status).update(status=new):
         raise InvalidTransition(
             _("Order %(code)s was changed by someone else; reload it.") % {"code": order.code}
