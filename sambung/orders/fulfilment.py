@@ -12,6 +12,7 @@ from sambung.inventory.ledger import Slot, move_stock
 from sambung.inventory.models import Position, StockMove
 from sambung.orders import made_to_order, notifications
 from sambung.orders.models import CancelReason, Order, OrderEvent, OrderStatus
+from sambung.orders.routing import Step, check
 from sambung.sync import outbox
 from sambung.sync import requests as sync_requests
 
@@ -32,11 +33,7 @@ class InvalidTransition(ValueError):
 
 
 def _advance(order: Order, new: str, kind: str, *, user=None, **event_fields) -> OrderEvent:
-    if new not in NEXT[order.status]:
-        raise InvalidTransition(
-            _("Order %(code)s is %(status)s; it cannot become %(new)s.")
-            % {"code": order.code, "status": order.get_status_display(), "new": OrderStatus(new).label}
-        )
+    _refuse_unless_next(order, new)
     if not Order.objects.filter(pk=order.pk, status=order.status).update(status=new):
         raise InvalidTransition(
             _("Order %(code)s was changed by someone else; reload it.") % {"code": order.code}
@@ -56,9 +53,11 @@ def _refuse_until_every_line_has_its_pieces(order: Order) -> None:
         )
 
 
-def _move_lines(order: Order, *, source, target, reason: str, user=None) -> None:
-    """Move the stock committed at checkout; lines made to order move no stock here."""
-    for line in order.lines.select_related("sku", "piece", "location", "channel__node"):
+def _move_lines(order: Order, *, source, target, reason: str, user=None, lines=None) -> None:
+    """Move the stock committed at checkout (of `lines`, else every line); lines made to order move none here."""
+    for line in (order.lines.all() if lines is None else lines).select_related(
+        "sku", "piece", "location", "channel__node"
+    ):
         if line.made_to_order:
             continue
         move_stock(
@@ -77,6 +76,7 @@ def _move_lines(order: Order, *, source, target, reason: str, user=None) -> None
 
 def confirm_payment(*, order: Order, user=None, note: str = "") -> Order:
     """Record that the buyer's payment arrived (staff check the bank or QRIS statement)."""
+    check(order, Step.PAY)
     with transaction.atomic():
         _advance(order, S.PAID, OrderEvent.Kind.PAID, user=user, note=note)
         notifications.order_paid(order)
@@ -84,6 +84,7 @@ def confirm_payment(*, order: Order, user=None, note: str = "") -> Order:
 
 
 def start_packing(*, order: Order, user=None) -> Order:
+    check(order, Step.PACK)
     with transaction.atomic():
         _refuse_until_every_line_has_its_pieces(order)
         _advance(order, S.PACKING, OrderEvent.Kind.PACKING, user=user)
@@ -95,6 +96,7 @@ def ship_order(*, order: Order, courier: str, tracking_number: str, user=None) -
     courier, tracking_number = courier.strip(), tracking_number.strip()
     if not courier or not tracking_number:
         raise InvalidTransition(_("Enter the courier and the tracking number."))
+    check(order, Step.SHIP)
     with transaction.atomic():
         _refuse_until_every_line_has_its_pieces(order)
         _advance(
@@ -119,6 +121,7 @@ def ship_order(*, order: Order, courier: str, tracking_number: str, user=None) -
 
 
 def record_delivery(*, order: Order, user=None, note: str = "") -> Order:
+    check(order, Step.DELIVER)
     with transaction.atomic():
         _advance(order, S.DELIVERED, OrderEvent.Kind.DELIVERED, user=user, note=note)
     return order
@@ -126,6 +129,7 @@ def record_delivery(*, order: Order, user=None, note: str = "") -> Order:
 
 def record_return(*, order: Order, user=None, note: str = "") -> Order:
     """The parcel came back: its units re-enter stock in quality control, to be checked before sale."""
+    check(order, Step.RETURN)
     with transaction.atomic():
         _advance(order, S.RETURNED, OrderEvent.Kind.RETURNED, user=user, note=note)
         _move_lines(
@@ -143,40 +147,103 @@ def record_return(*, order: Order, user=None, note: str = "") -> Order:
 def cancel_order(*, order: Order, reason: str, user=None, note: str = "") -> Order:
     """Cancel before shipping. The units go back on sale — unless the seller had none to send.
 
+    Units held at enrolled hubs are moved only by those hubs: the cancellation is then asked of each of them
+    (sync.requests), and `order.step_message` says so.
+    """
+    if reason not in CancelReason.values:
+        raise InvalidTransition(_("Choose why the order is cancelled."))
+    hubs = sync_requests.holding_hubs(order)
+    if hubs:
+        _refuse_unless_next(order, S.CANCELLED)
+        sync_requests.request_cancel(order=order, hubs=hubs, reason=reason, user=user, note=note)
+        names = ", ".join(hub.name for hub in hubs)
+        if len(hubs) == 1 and not sync_requests.is_shared(order):
+            order.step_message = _(
+                "Cancellation of %(code)s sent to hub %(hub)s: it is carried out there at the hub's next sync, "
+                "unless the parcel has already shipped."
+            ) % {"code": order.code, "hub": names}
+        else:
+            order.step_message = _(
+                "Cancellation of %(code)s asked of hubs %(hubs)s: the order is cancelled once every hub has "
+                "agreed at its next sync; a hub whose part has already shipped refuses, and then the order stays."
+            ) % {"code": order.code, "hubs": names}
+        return order
+    check(order, Step.CANCEL)
+    with transaction.atomic():
+        _advance(order, S.CANCELLED, OrderEvent.Kind.CANCELLED, user=user, cancel_reason=reason, note=note)
+        _release_lines(order, order.lines.all(), reason=reason, user=user)
+    return order
+
+
+def _refuse_unless_next(order: Order, new: str) -> None:
+    if new not in NEXT[order.status]:
+        raise InvalidTransition(
+            _("Order %(code)s is %(status)s; it cannot become %(new)s.")
+            % {"code": order.code, "status": order.get_status_display(), "new": OrderStatus(new).label}
+        )
+
+
+def _release_lines(order: Order, lines, *, reason: str, user=None) -> None:
+    """Give the lines' committed units back to their channel (or out of stock: the seller had none to send).
+
     A line made to order releases its pledge: the makers' work goes on, for stock (production.pledges.
     release_order_line_work says why), and pieces already made for it go on sale.
     """
     from sambung.production.pledges import release_order_line_work
 
-    if reason not in CancelReason.values:
-        raise InvalidTransition(_("Choose why the order is cancelled."))
-    hub = sync_requests.holding_hub(order)
-    if hub is not None:
-        # Its units sit at a hub, which alone moves them: the hub cancels at its next sync, if not shipped.
-        if S.CANCELLED not in NEXT[order.status]:
-            _advance(
-                order, S.CANCELLED, OrderEvent.Kind.CANCELLED
-            )  # raises InvalidTransition with the reason
-        sync_requests.request_cancel(order=order, hub=hub, reason=reason, user=user, note=note)
-        order.step_message = _(
-            "Cancellation of %(code)s sent to hub %(hub)s: it is carried out there at the hub's next sync, "
-            "unless the parcel has already shipped."
-        ) % {"code": order.code, "hub": hub.name}
-        return order
+    back_on_sale = reason != CancelReason.SELLER_NO_STOCK
+    _move_lines(
+        order,
+        lines=lines,
+        source=lambda line: Slot(Position.COMMITTED, line.channel),
+        target=(lambda line: Slot(Position.AVAILABLE, line.channel)) if back_on_sale else None,
+        reason=StockMove.Reason.CANCEL,
+        user=user,
+    )
+    for line in lines.filter(made_to_order=True):
+        made_to_order.release_made_pieces(line=line, reference=order.code, user=user)
+        release_order_line_work(order_line=line, user=user)
+
+
+def has_shipped_from(*, order: Order, node) -> bool:
+    """True when units of the order already left stock at the node's locations (its part has shipped)."""
+    return StockMove.objects.filter(
+        reference=order.code, reason=StockMove.Reason.SHIPMENT, location__node=node
+    ).exists()
+
+
+def cancel_as_agreed(*, order: Order, reason: str, note: str = "", username: str = "") -> Order:
+    """At the centre: cancel a shared order every hub holding a part agreed to cancel (sync.requests).
+
+    The centre writes the order's new status and gives back the units it holds itself; each hub gives back its
+    own part when it sees the order cancelled (release_part).
+    """
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    hubs = {hub.pk for hub in sync_requests.holding_hubs(order)}
     with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if S.CANCELLED not in NEXT[order.status]:
+            return order  # changed meanwhile (cancelled already): nothing more to do
         _advance(order, S.CANCELLED, OrderEvent.Kind.CANCELLED, user=user, cancel_reason=reason, note=note)
-        back_on_sale = reason != CancelReason.SELLER_NO_STOCK
-        _move_lines(
-            order,
-            source=lambda line: Slot(Position.COMMITTED, line.channel),
-            target=(lambda line: Slot(Position.AVAILABLE, line.channel)) if back_on_sale else None,
-            reason=StockMove.Reason.CANCEL,
-            user=user,
-        )
-        for line in order.lines.filter(made_to_order=True):
-            made_to_order.release_made_pieces(line=line, reference=order.code, user=user)
-            release_order_line_work(order_line=line, user=user)
+        _release_lines(order, order.lines.exclude(location__node__in=hubs), reason=reason, user=user)
     return order
+
+
+def release_part(*, order: Order, node, reason: str) -> int:
+    """At a hub: give back the units of its lines of a shared order the centre cancelled; return lines released.
+
+    Done once: a part already given back has its cancel moves in the ledger.
+    """
+    mine = order.lines.filter(location__node=node)
+    with transaction.atomic():
+        if StockMove.objects.filter(
+            reference=order.code, reason=StockMove.Reason.CANCEL, location__node=node
+        ).exists():
+            return 0
+        _release_lines(order, mine, reason=reason)
+    return mine.count()
 
 
 def expire_unpaid_orders(*, cooperative=None, now=None) -> int:

@@ -1,4 +1,9 @@
-"""The only writer of a cooperative's payment details: its static QRIS code and its bank account."""
+"""The only writer of a cooperative's payment details: its static QRIS code and its bank account.
+
+Payment is the centre's (orders.routing): buyers pay the cooperative. The details are set at the centre and
+reach the hubs as the cooperative's row, so a hub's market stall shows the current QRIS; a hub does not change
+them (its change would never reach the centre, which owns the row).
+"""
 
 import re
 
@@ -7,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from sambung.catalog.models import Cooperative
 from sambung.lib.qris import validate_static_qris
+from sambung.sync import outbox
+from sambung.sync.node import is_hub
 
 # Digits, with the dots, dashes and spaces banks print between groups: 001.02.03.004567-8.
 ACCOUNT_NUMBER = re.compile(r"\d[\d .-]{2,28}\d")
@@ -25,6 +32,10 @@ def save_payment_details(
     bank_account_name: str,
 ) -> Cooperative:
     """Check and save how buyers pay the cooperative; raise InvalidQris or InvalidPaymentDetails and save nothing."""
+    if is_hub():
+        raise InvalidPaymentDetails(
+            _("Payment details are set at the centre; they reach this hub at its next sync.")
+        )
     qris_static = qris_static.strip()
     if qris_static:
         # A code that fails here would make every QRIS order fail at checkout: refuse it now.
@@ -55,6 +66,7 @@ def save_payment_details(
             )
     with transaction.atomic():
         Cooperative.objects.filter(pk=cooperative.pk).update(**fields)
+        outbox.emit_rows("catalog.cooperative", Cooperative.objects.get(pk=cooperative.pk))
     for name, value in fields.items():
         setattr(cooperative, name, value)
     return cooperative

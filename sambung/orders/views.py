@@ -38,7 +38,9 @@ from sambung.orders.forms import (
 )
 from sambung.orders.models import Order, OrderStatus, ShippingRate
 from sambung.orders.payments import InvalidPaymentDetails, save_payment_details
+from sambung.orders.routing import Step, refusal
 from sambung.orders.shipping_rates import InvalidShippingRate, deactivate_shipping_rate, save_shipping_rate
+from sambung.sync.requests import cancellation_of
 
 S = OrderStatus
 NOT_YET_SHIPPED = {S.AWAITING_PAYMENT, S.PAID, S.PACKING}
@@ -114,6 +116,16 @@ def order_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     lines = made_to_order.lines_with_work(order)
     waiting = [line for line in lines if line.made_to_order and line.pieces_in_hand < line.quantity]
     has_pieces = not waiting
+    # A step this node may not take (it is the centre's, or the holding hub's) is not offered: its reason is shown.
+    offered = {
+        Step.PAY: manages and S.PAID in next_steps,
+        Step.PACK: fulfils and has_pieces and S.PACKING in next_steps,
+        Step.SHIP: fulfils and has_pieces and S.SHIPPED in next_steps,
+        Step.DELIVER: fulfils and S.DELIVERED in next_steps,
+        Step.RETURN: manages and S.RETURNED in next_steps,
+        Step.CANCEL: manages and S.CANCELLED in next_steps,
+    }
+    refusals = {step: refusal(order, step) if is_offered else "" for step, is_offered in offered.items()}
     context = office_context(
         membership,
         order=order,
@@ -126,12 +138,14 @@ def order_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         ship_state=ship_state(order, timezone.localdate()),
         shows_buyer=shows_buyer,
         whatsapp_url=whatsapp_url(order) if shows_buyer else "",
-        can_confirm_payment=manages and S.PAID in next_steps,
-        can_start_packing=fulfils and has_pieces and S.PACKING in next_steps,
-        can_ship=fulfils and has_pieces and S.SHIPPED in next_steps,
-        can_record_delivery=fulfils and S.DELIVERED in next_steps,
-        can_record_return=manages and S.RETURNED in next_steps,
-        can_cancel=manages and S.CANCELLED in next_steps,
+        can_confirm_payment=offered[Step.PAY] and not refusals[Step.PAY],
+        can_start_packing=offered[Step.PACK] and not refusals[Step.PACK],
+        can_ship=offered[Step.SHIP] and not refusals[Step.SHIP],
+        can_record_delivery=offered[Step.DELIVER] and not refusals[Step.DELIVER],
+        can_record_return=offered[Step.RETURN] and not refusals[Step.RETURN],
+        can_cancel=offered[Step.CANCEL] and not refusals[Step.CANCEL],
+        elsewhere=list(dict.fromkeys(message for message in refusals.values() if message)),
+        cancellation=cancellation_of(order),
         ship_form=ShipForm(initial={"courier": order.shipping_rate.courier}),
         cancel_form=CancelForm(),
         note_form=NoteForm(),

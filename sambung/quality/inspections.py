@@ -36,7 +36,7 @@ from sambung.catalog.photos import (
     open_photo,
 )
 from sambung.inventory.ledger import InsufficientStock
-from sambung.inventory.models import Position, StockLevel
+from sambung.inventory.models import Position, StockLevel, StockMove
 from sambung.inventory.stock import release_stock
 from sambung.lib.ids import uuid7
 from sambung.production.handover import hand_over_released_units
@@ -315,21 +315,23 @@ def record_inspection(
                     raise refuse(
                         _("These units are no longer in quality control: someone inspected them meanwhile.")
                     ) from None
-            inspection = Inspection.objects.create(
-                id=inspection_id,
-                cooperative=cooperative,
-                standard_version=standard_version,
-                sku=sku,
-                piece=piece,
-                location=location,
-                quantity=quantity,
-                results=assessment.results,
-                outcome=assessment.outcome,
-                note_id=note_id.strip(),
-                note_en=note_en.strip(),
-                inspector=inspector.user,
-                inspector_role=inspector.role,
-                release_move=release,
+            inspection = save_inspection(
+                inspection=Inspection(
+                    id=inspection_id,
+                    cooperative=cooperative,
+                    standard_version=standard_version,
+                    sku=sku,
+                    piece=piece,
+                    location=location,
+                    quantity=quantity,
+                    results=assessment.results,
+                    outcome=assessment.outcome,
+                    note_id=note_id.strip(),
+                    note_en=note_en.strip(),
+                    inspector=inspector.user,
+                    inspector_role=inspector.role,
+                    release_move=release,
+                )
             )
             for row in rows:
                 row.save()
@@ -343,3 +345,76 @@ def record_inspection(
                 file.delete(save=False)
         raise
     return inspection
+
+
+# Fields that say what an inspection found; recorded once, never changed (created_at is the origin's clock).
+_RECORDED = (
+    "cooperative_id", "standard_version_id", "sku_id", "piece_id", "location_id", "quantity", "results",
+    "outcome", "note_id", "note_en", "inspector_id", "inspector_role", "release_move_id",
+)  # fmt: skip
+
+
+def save_inspection(*, inspection: Inspection) -> Inspection:
+    """Check an inspection row against its standard, goods and release, and insert it; raise InspectionError.
+
+    The one way an Inspection row is written: record_inspection builds the row from the form, sync.apply from
+    another node's event. A row already here must be the same (an inspection is never changed once recorded).
+    """
+    existing = Inspection.objects.filter(pk=inspection.pk).first()
+    if existing is not None:
+        if any(getattr(existing, name) != getattr(inspection, name) for name in _RECORDED):
+            raise refuse(
+                _("Inspection %(id)s was already recorded and cannot change.") % {"id": inspection.pk}
+            )
+        return existing
+    _check_inspection_row(inspection)
+    inspection.save(force_insert=True)
+    return inspection
+
+
+def _check_inspection_row(inspection: Inspection) -> None:
+    sku = SKU.objects.select_related("product").get(pk=inspection.sku_id)
+    if sku.product.cooperative_id != inspection.cooperative_id:
+        raise refuse(_("The inspected goods belong to another cooperative."))
+    location = Location.objects.get(pk=inspection.location_id)
+    if location.cooperative_id != inspection.cooperative_id:
+        raise refuse(_("The inspection's location belongs to another cooperative."))
+    if inspection.piece_id is not None:
+        piece = Piece.objects.get(pk=inspection.piece_id)
+        if piece.sku_id != sku.pk or inspection.quantity != 1:
+            raise refuse(_("A piece's inspection is of that one piece of its own SKU."))
+    version = StandardVersion.objects.select_related("standard").get(pk=inspection.standard_version_id)
+    standard = version.standard
+    if (
+        standard.cooperative_id != inspection.cooperative_id
+        or standard.category_id != sku.product.category_id
+    ):
+        raise refuse(_("This standard is not the one for %(title)s.") % {"title": sku.product.title})
+    results = inspection.results
+    effects = [r.get("effect") for r in results] if isinstance(results, list) else None
+    if effects is None or not all(isinstance(r, dict) for r in results) or not set(effects) <= set(Effect):
+        raise refuse(_("The inspection's results cannot be read."))
+    expected = (
+        Outcome.REJECT
+        if Effect.REJECT in effects
+        else Outcome.GRADE_B
+        if Effect.MINOR in effects
+        else Outcome.GRADE_A
+    )
+    if inspection.outcome != expected:
+        # The outcome is computed from the results, never taken as sent (the module docstring).
+        raise refuse(_("The inspection's outcome does not follow from its results."))
+    if (inspection.release_move_id is not None) != (expected != Outcome.REJECT):
+        raise refuse(
+            _("A passed inspection releases its units for sale, and a rejected one releases nothing.")
+        )
+    if inspection.release_move_id is not None:
+        move = StockMove.objects.get(pk=inspection.release_move_id)
+        if (move.reason, move.sku_id, move.piece_id, move.location_id, move.quantity) != (
+            StockMove.Reason.RELEASE,
+            sku.pk,
+            inspection.piece_id,
+            location.pk,
+            inspection.quantity,
+        ):
+            raise refuse(_("The inspection's release is not a release of the units it inspected."))

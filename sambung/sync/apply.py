@@ -95,11 +95,28 @@ def _write_maker(obj):
     return save_maker(maker=obj)
 
 
+def _write_inspection(obj):
+    from sambung.quality.inspections import save_inspection
+
+    return save_inspection(inspection=obj)
+
+
+def _write_order_row(obj):
+    from sambung.orders.received import save_received_row
+
+    return save_received_row(obj)
+
+
 WRITERS: dict[str, Callable[[models.Model], object]] = {
     "catalog.product": _write_product,
     "catalog.sku": _write_sku,
     "catalog.piece": _write_piece,
     "catalog.maker": _write_maker,
+    "quality.inspection": _write_inspection,
+    **dict.fromkeys(
+        ("orders.shippingrate", "orders.checkout", "orders.order", "orders.orderline", "orders.orderevent"),
+        _write_order_row,
+    ),
 }
 
 # kind → applier, for kinds whose rows are matched by natural key rather than by id (production's aggregates:

@@ -4,6 +4,11 @@ The code is shown once and kept only as a SHA-256. Enrolment sends the hub's pub
 centre answers with a certificate signed by its key (the hub's node id, cooperative, locations, and the
 centre's own id and key). The centre then writes snapshot events for the cooperative's existing rows and stock
 that were never sent as events, so the new hub receives everything through the normal stream.
+
+A village link may drop after the centre accepted the code but before the certificate reached the hub. The hub
+then runs enrol_hub again with the same code and the same key (kept in its data directory): until the code
+expires, and as long as the hub has not synced, the centre answers with the same certificate. The code with
+any other key stays refused: it was used.
 """
 
 import base64
@@ -135,6 +140,9 @@ def enrol(*, code: str, public_key: bytes, now=None) -> bytes:
                 _("This enrolment code is not valid. Check it, or ask the manager for a new one.")
             )
         if record.used_at is not None:
+            if _is_retry(record, public_key, now):
+                peer = Peer.objects.get(pk=record.node_id)
+                return _certificate(record.node, peer.locations, issued=record.used_at)
             raise EnrolmentError(
                 _("This enrolment code was already used on %(date)s. Ask the manager for a new one.")
                 % {"date": timezone.localtime(record.used_at).strftime("%Y-%m-%d %H:%M")}
@@ -154,20 +162,38 @@ def enrol(*, code: str, public_key: bytes, now=None) -> bytes:
         Peer.objects.update_or_create(
             node=hub, defaults={"public_key": public_key, "locations": locations, "acknowledged": {}}
         )
-        centre = this_node()
         stall_of(hub)
         write_snapshot(hub.cooperative)
-        certificate = {
+        return _certificate(hub, locations, issued=now)
+
+
+def _is_retry(record: EnrolmentCode, public_key: bytes, now) -> bool:
+    """True when the code was used by this very key, is not expired, and the hub has never synced since."""
+    peer = Peer.objects.filter(pk=record.node_id).first()
+    return (
+        peer is not None
+        and not peer.is_revoked
+        and peer.last_sync_at is None
+        and bytes(peer.public_key) == public_key
+        and record.expires_at > now
+    )
+
+
+def _certificate(hub: Node, locations: list[str], *, issued) -> bytes:
+    """Sign the hub's certificate (Ed25519 is deterministic: the same inputs give the same bytes)."""
+    centre = this_node()
+    return _sign(
+        {
             "node": hub.pk.bytes,
             "name": hub.name,
             "cooperative": hub.cooperative_id.bytes,
             "locations": [uuid.UUID(pk).bytes for pk in locations],
             "centre": centre.pk.bytes,
             "centre_key": public_bytes(private_key()),
-            "issued": int(now.timestamp()),
+            "issued": int(issued.timestamp()),
             "rows": [serialize_row(hub.cooperative), serialize_row(centre), serialize_row(hub)],
         }
-    return _sign(certificate)
+    )
 
 
 @dataclass

@@ -5,6 +5,7 @@ already applied is skipped by event id, and what it acknowledged is not sent aga
 """
 
 import collections
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -43,6 +44,10 @@ PUSH_AHEAD = 2
 
 class SyncError(Exception):
     """The exchange stopped: the message says why; everything acknowledged so far is kept."""
+
+
+class LinkDropped(SyncError):
+    """The centre could not be reached, or the link dropped before its answer arrived."""
 
 
 @dataclass
@@ -89,8 +94,8 @@ def _post(url: str, data: bytes, content_type: str = "application/octet-stream")
         raise SyncError(
             _("The centre refused (%(status)s): %(message)s") % {"status": error.code, "message": message}
         ) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        raise SyncError(
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as error:
+        raise LinkDropped(
             _("Cannot reach the centre at %(url)s: %(error)s") % {"url": url, "error": error}
         ) from None
 

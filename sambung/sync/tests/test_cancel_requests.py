@@ -1,5 +1,6 @@
 """A centre cancel of an order whose units sit at a hub is a request the hub carries out (DESIGN.md §5)."""
 
+import pytest
 from django.urls import reverse
 
 from sambung.inventory.models import Position, StockLevel
@@ -101,3 +102,118 @@ def test_a_hub_may_not_ask_for_cancellations(cooperative):
     receive_frame(hub.frame([request]))
     assert Event.objects.get(kind="order.cancel_request").state == "review"
     assert not CancelRequest.objects.exists()
+
+
+# An order with lines at two hubs: each hub is asked, and only a yes from every hub cancels it.
+
+
+def _order_at_two_hubs(cooperative):
+    nita, sikka = RemoteHub(cooperative, "Hub Nita"), RemoteHub(cooperative, "Hub Sikka")
+    rate = make_shipping_rate(cooperative)
+    product, maker = make_product(cooperative), make_maker(cooperative)
+    pieces = [make_piece(product, maker, location=hub.location) for hub in (nita, sikka)]
+    checkout = start_checkout(
+        cooperative=cooperative, lines=[PricedLine(piece.sku, piece, 1) for piece in pieces]
+    )
+    buyer = Buyer("Ani", "+6281234567890", "ani@example.com", "Jl. Mawar 1", SIKKA_VILLAGE)
+    order = place_order(checkout=checkout, buyer=buyer, shipping_rate=rate, payment_method="bank_transfer")
+    confirm_payment(order=order)
+    return order, (nita, sikka), pieces
+
+
+def _answer(hub: RemoteHub, request: CancelRequest, state: str, status: str = "paid") -> None:
+    event = hub.event("order.cancel_answer", {"id": str(request.pk), "state": state, "status": status,
+                                              "at": "2026-11-02T08:00:00+00:00"})  # fmt: skip
+    receive_frame(hub.frame([event]))
+
+
+def _detail(manager, order) -> str:
+    return manager.get(
+        reverse("orders_office:order_detail", args=[order.cooperative.slug, order.code])
+    ).content.decode()
+
+
+def test_a_cancel_of_an_order_held_at_two_hubs_is_asked_of_both_and_done_only_when_both_agree(
+    cooperative, manager
+):
+    order, (nita, sikka), pieces = _order_at_two_hubs(cooperative)
+    url = reverse("orders_office:cancel_order", args=[cooperative.slug, order.code])
+
+    response = manager.post(url, {"reason": "buyer", "note": ""}, follow=True)
+
+    requests = {r.hub: r for r in CancelRequest.objects.filter(order=order)}
+    assert set(requests) == {nita.node, sikka.node}
+    assert {r.state for r in requests.values()} == {"pending"}
+    asked = Event.objects.filter(kind="order.cancel_request")
+    assert sorted(e.payload["hub"] for e in asked) == sorted([str(nita.node.pk), str(sikka.node.pk)])
+    assert "asked of hubs Hub Nita, Hub Sikka" in response.content.decode()
+    manager.post(url, {"reason": "buyer", "note": ""})
+    assert CancelRequest.objects.count() == 2  # the round is asked once
+
+    _answer(nita, requests[nita.node], "done")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID  # one yes is not enough
+    assert "waiting for Hub Sikka" in _detail(manager, order)
+
+    _answer(sikka, requests[sikka.node], "done")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.events.filter(kind="cancelled", cancel_reason="buyer").count() == 1
+    # The units stay committed here: each hub gives its own part back when it sees the order cancelled.
+    assert [_committed(piece) for piece in pieces] == [1, 1]
+    assert "every hub holding items of this order agreed (Hub Nita, Hub Sikka)" in _detail(manager, order)
+    assert Event.objects.filter(kind="order.changed").last().payload["rows"][2]["f"]["status"] == "cancelled"
+
+
+def test_when_one_hub_has_shipped_its_part_the_order_stays_and_the_manager_is_told_so(cooperative, manager):
+    order, (nita, sikka), pieces = _order_at_two_hubs(cooperative)
+    from sambung.orders.fulfilment import cancel_order
+
+    cancel_order(order=order, reason="buyer")
+    requests = {r.hub: r for r in CancelRequest.objects.filter(order=order)}
+    _answer(nita, requests[nita.node], "done")
+    _answer(sikka, requests[sikka.node], "refused", "shipped")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert not order.events.filter(kind="cancelled").exists()
+    assert [_committed(piece) for piece in pieces] == [1, 1]
+    page = _detail(manager, order)
+    assert "The order is not cancelled: hub Hub Sikka had already shipped its part and refused." in page
+    assert "hubs that had agreed (Hub Nita) may ship their parts again" in page
+
+
+def test_a_hub_agrees_for_its_part_holds_it_back_and_gives_it_back_once_the_centre_cancelled(cooperative):
+    """One database playing both nodes in turn: the centre, then hub Nita (its LocalNode row), and back."""
+    from sambung.orders.fulfilment import InvalidTransition, cancel_order, ship_order
+    from sambung.sync.models import LocalNode
+    from sambung.sync.requests import carry_out_requests
+
+    order, (nita, sikka), pieces = _order_at_two_hubs(cooperative)
+    cancel_order(order=order, reason="buyer")
+
+    LocalNode.objects.create(node=nita.node)  # now this database is hub Nita
+    assert carry_out_requests() == 1
+    request = CancelRequest.objects.get(order=order, hub=nita.node)
+    assert request.state == "done"  # agreed, but nothing moved: the order is not cancelled yet
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID and [_committed(piece) for piece in pieces] == [1, 1]
+    answer = Event.objects.get(kind="order.cancel_answer")
+    assert (answer.origin, answer.payload["state"]) == (nita.node.pk, "done")
+    with pytest.raises(InvalidTransition, match="agreed to hold its items back"):
+        ship_order(order=order, courier="JNE", tracking_number="JN1")
+
+    LocalNode.objects.all().delete()  # the centre again: hub Sikka agrees too, so the centre cancels
+    _answer(sikka, CancelRequest.objects.get(order=order, hub=sikka.node), "done")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+
+    LocalNode.objects.create(node=nita.node)  # hub Nita sees the order cancelled: its part goes back on sale
+    carry_out_requests()
+    carry_out_requests()  # once only
+    assert [_committed(piece) for piece in pieces] == [0, 1]  # Sikka's part is Sikka's to give back
+    assert StockLevel.objects.get(piece=pieces[0], position=Position.AVAILABLE).quantity == 1
+    moves = Event.objects.filter(kind="stock.move", origin=nita.node.pk)
+    assert [(m.payload["reason"], m.payload["location"]) for m in moves] == [
+        ("cancel", str(nita.location.pk))
+    ]

@@ -155,3 +155,46 @@ def test_pull_sends_what_the_hub_lacks_and_records_its_acknowledgement(cooperati
 
 def test_the_endpoints_take_only_post(db):
     assert Client(HTTP_ACCEPT_LANGUAGE="en").get("/sync/v1/pull").status_code == 405
+
+
+def test_a_hub_whose_link_dropped_after_the_centre_accepted_its_code_gets_the_same_certificate_again(hub):
+    code = issue_code(node=hub.node)
+    key = Ed25519PrivateKey.generate()
+    first = _enrol(Client(HTTP_ACCEPT_LANGUAGE="en"), code, key)  # the reply is lost on the way back
+    events = Event.objects.count()
+
+    again = _enrol(Client(HTTP_ACCEPT_LANGUAGE="en"), code, key)
+
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content  # the same certificate, byte for byte
+    assert read_certificate(again.content).node == hub.node.pk
+    assert Event.objects.count() == events  # no second snapshot
+    assert bytes(Peer.objects.get(pk=hub.node.pk).public_key) == public_bytes(key)
+    stranger = _enrol(Client(HTTP_ACCEPT_LANGUAGE="en"), code)  # the same code with another key: still used
+    assert stranger.status_code == 403 and "already used" in stranger.content.decode()
+    assert bytes(Peer.objects.get(pk=hub.node.pk).public_key) == public_bytes(key)
+
+
+def test_a_retry_with_the_same_key_is_refused_once_the_code_expired_or_the_hub_synced_or_was_revoked(hub):
+    key = public_bytes(Ed25519PrivateKey.generate())
+    code = issue_code(node=hub.node)
+    enrol(code=code, public_key=key)
+    with pytest.raises(EnrolmentError, match="already used"):
+        enrol(code=code, public_key=key, now=timezone.now() + datetime.timedelta(days=4))
+    Peer.objects.filter(pk=hub.node.pk).update(last_sync_at=timezone.now())
+    with pytest.raises(EnrolmentError, match="already used"):
+        enrol(code=code, public_key=key)  # it synced: it holds its certificate, the code is spent
+
+    Peer.objects.filter(pk=hub.node.pk).update(last_sync_at=None)
+    enrol(code=code, public_key=key)  # (the same retry, before the revocation below)
+    revoke_hub(node=hub.node)
+    with pytest.raises(EnrolmentError, match="already used"):
+        enrol(code=code, public_key=key)
+
+
+def test_enrol_hub_tells_the_operator_to_retry_with_the_same_code_when_the_link_drops(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="run the same command again with the same code"):
+        call_command("enrol_hub", "--centre", "http://127.0.0.1:9", "--code", "AAAA-BBBB-CCCC")
+    assert not Peer.objects.exists()

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from sambung.sync.enrolment import EnrolmentError
-from sambung.sync.transport import SyncError, enrol_with_centre
+from sambung.sync.transport import LinkDropped, SyncError, enrol_with_centre
 
 
 class Command(BaseCommand):
@@ -16,6 +17,13 @@ class Command(BaseCommand):
     def handle(self, *args, centre: str, code: str, **options) -> None:
         try:
             hub = enrol_with_centre(centre_url=centre, code=code)
+        except LinkDropped as error:
+            # The centre may have accepted the code before the link dropped: the same code works again.
+            hint = _(
+                "If the link dropped, run the same command again with the same code: until the code expires, "
+                "the centre gives this installation its certificate again."
+            )
+            raise CommandError(f"{error}\n{hint}") from None
         except (EnrolmentError, SyncError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"enrolled as hub {hub.name} ({hub.pk}) of {hub.cooperative.name}")
