@@ -93,21 +93,30 @@ def copy_pair(setup: Setup, name: str) -> tuple[Node, Node]:
     return setup.hub.copy_to(where), setup.centre.copy_to(where)
 
 
-def frame_whole(node: Node, other: str, start: int, total: int) -> list[str]:
+def frame_whole(node: Node, other: str, start: int, total: int, writer: Node) -> list[str]:
     """Check a node right after a kill: its events from `other` stop on a frame boundary; §4 items 1–3 hold.
 
-    `start`: how many of other's events the node held before the exchange; `total`: how many other wrote.
+    `start`: how many of other's events the node held before the exchange; `total`: how many other had written
+    then. An exchange can make `other` write more (a hub answers the cancellations it pulled, and pushes the
+    answers in a second round, whose frames start at `total`): `writer`, the other node after the kill, says
+    how many it holds now.
     """
     problems = []
     checked = run_django_step(node, "audit")
     held = sorted(seq for origin, seq, *_ in checked["events"] if origin == other)
+    now = sum(1 for origin, *_ in run_django_step(writer, "events")["events"] if origin == other)
+    on_boundary = (
+        not (len(held) - start) % FRAME
+        or (len(held) >= total and not (len(held) - total) % FRAME)
+        or len(held) == now
+    )
     if held != list(range(1, len(held) + 1)):
         problems.append(
             f"holds events of {other[:8]} with gaps: {len(held)} events, last {held[-1] if held else 0}"
         )
-    elif (len(held) - start) % FRAME and len(held) != total:
+    elif not on_boundary:
         problems.append(
-            f"half-applied frame: holds {len(held)} of {total} events of {other[:8]}, not a frame boundary"
+            f"half-applied frame: holds {len(held)} of {now} events of {other[:8]}, not a frame boundary"
         )
     problems += [f"after the kill: {p}" for p in checked["problems"]]
     if checked["oversold"]:
@@ -162,7 +171,7 @@ def run_trial(setup: Setup, number: int, kind: str, rng: random.Random) -> Trial
             outcome = run_and_kill(command, centre.env, delay)
             trial.killed = outcome.was_killed
             if trial.killed:
-                trial.problems += frame_whole(centre, setup.hub_id, *counts(setup, "hub"))
+                trial.problems += frame_whole(centre, setup.hub_id, *counts(setup, "hub"), hub)
             manage(centre, "import_bundle", str(setup.bundle))
             trial.problems += complete(hub, centre, setup, http=False)
         elif kind == "sync-hub":
@@ -171,8 +180,8 @@ def run_trial(setup: Setup, number: int, kind: str, rng: random.Random) -> Trial
                 outcome = run_and_kill(command, hub.env, delay)
                 trial.killed = outcome.was_killed
             if trial.killed:
-                trial.problems += frame_whole(centre, setup.hub_id, *counts(setup, "hub"))
-                trial.problems += frame_whole(hub, setup.centre_id, *counts(setup, "centre"))
+                trial.problems += frame_whole(centre, setup.hub_id, *counts(setup, "hub"), hub)
+                trial.problems += frame_whole(hub, setup.centre_id, *counts(setup, "centre"), centre)
             with serve_centre(centre) as server:
                 manage(hub, "sync", "--centre", server.url)
             trial.problems += complete(hub, centre, setup, http=True)
@@ -193,8 +202,8 @@ def run_trial(setup: Setup, number: int, kind: str, rng: random.Random) -> Trial
                 sync.wait(timeout=120)
                 stop_process(server.process)
             if trial.killed:
-                trial.problems += frame_whole(centre, setup.hub_id, *counts(setup, "hub"))
-                trial.problems += frame_whole(hub, setup.centre_id, *counts(setup, "centre"))
+                trial.problems += frame_whole(centre, setup.hub_id, *counts(setup, "hub"), hub)
+                trial.problems += frame_whole(hub, setup.centre_id, *counts(setup, "centre"), centre)
             with serve_centre(centre) as server:
                 manage(hub, "sync", "--centre", server.url)
             trial.problems += complete(hub, centre, setup, http=True)
