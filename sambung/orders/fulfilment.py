@@ -54,7 +54,13 @@ def _refuse_until_every_line_has_its_pieces(order: Order) -> None:
 
 
 def _move_lines(order: Order, *, source, target, reason: str, user=None, lines=None) -> None:
-    """Move the stock committed at checkout (of `lines`, else every line); lines made to order move none here."""
+    """Move the stock committed at checkout (of `lines`, else every line); lines made to order move none here.
+
+    A line whose units a hub handed over to the town warehouse has them there (orders.handover).
+    """
+    from sambung.orders.handover import places
+
+    handed_over = places(order)
     for line in (order.lines.all() if lines is None else lines).select_related(
         "sku", "piece", "location", "channel__node"
     ):
@@ -63,7 +69,7 @@ def _move_lines(order: Order, *, source, target, reason: str, user=None, lines=N
         move_stock(
             sku=line.sku,
             piece=line.piece,
-            location=line.location,
+            location=handed_over.get(line.pk, line.location),
             quantity=line.quantity,
             source=source(line) if source else None,
             target=target(line) if target else None,
@@ -206,9 +212,11 @@ def _release_lines(order: Order, lines, *, reason: str, user=None) -> None:
 
 
 def has_shipped_from(*, order: Order, node) -> bool:
-    """True when units of the order already left stock at the node's locations (its part has shipped)."""
+    """True when units of the order already left stock at the node's locations (shipped, or handed over)."""
     return StockMove.objects.filter(
-        reference=order.code, reason=StockMove.Reason.SHIPMENT, location__node=node
+        reference=order.code,
+        reason__in=(StockMove.Reason.SHIPMENT, StockMove.Reason.TRANSFER_OUT),
+        location__node=node,
     ).exists()
 
 

@@ -11,7 +11,8 @@ hub:
 - cancelling is asked at the centre and carried out by the hubs (sync.requests); a hub cancels only as asked.
 
 A node may pack or ship only an order whose every line it holds: a shared order (lines at two hubs, or at a hub
-and the centre) cannot leave as one parcel from either, and can only be cancelled.
+and the centre) cannot leave as one parcel from either, until its hubs hand their parts over to the town
+warehouse (orders.handover); once received there, the lines are the centre's, which packs and ships the order.
 """
 
 import enum
@@ -19,6 +20,7 @@ import enum
 from django.utils.translation import gettext as _
 
 from sambung.catalog.models import Node
+from sambung.orders import handover
 from sambung.orders.models import Order
 from sambung.sync import requests as sync_requests
 from sambung.sync.node import this_node
@@ -50,6 +52,8 @@ def refusal(order: Order, step: Step) -> str:
             ) % {"code": order.code, "hubs": ", ".join(pending)}
         return ""
     if step in HUB_STEPS:
+        if message := on_the_way(order):
+            return message
         hubs = sync_requests.holding_hubs(order)
         if hubs:
             return _(
@@ -69,6 +73,10 @@ def _refusal_at_hub(order: Order, step: Step, me: Node) -> str:
             "An online order is cancelled by the cooperative's manager at the centre: ask there. The hub "
             "carries the cancellation out at its next sync."
         )
+    if any(part.location.node_id == me.pk for part in handover.parts(order)):
+        return _(
+            "The items of %(code)s were handed over to the town warehouse: the centre packs and ships the order."
+        ) % {"code": order.code}
     if sync_requests.is_held_back(order):
         return _(
             "Order %(code)s is being cancelled: this hub agreed to hold its items back until every hub has "
@@ -86,6 +94,17 @@ def _refusal_at_hub(order: Order, step: Step, me: Node) -> str:
             "Order %(code)s also has items at %(places)s: this hub cannot pack or ship it as one parcel."
         ) % {"code": order.code, "places": ", ".join(elsewhere)}
     return ""
+
+
+def on_the_way(order: Order) -> str:
+    """Say which parts of the order are on their way to the town warehouse ('' when none is)."""
+    moving = [part.location.name for part in handover.parts(order) if part.on_the_way]
+    if not moving:
+        return ""
+    return _(
+        "The items of %(code)s from %(places)s are on their way to the town warehouse: pack and ship the order "
+        "once they are received there."
+    ) % {"code": order.code, "places": ", ".join(moving)}
 
 
 def check(order: Order, step: Step) -> None:

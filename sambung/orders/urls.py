@@ -14,6 +14,12 @@ urlpatterns = [
     path("<slug:slug>/pesanan/<slug:code>/diterima/", views.record_delivery, name="record_delivery"),
     path("<slug:slug>/pesanan/<slug:code>/retur/", views.record_return, name="record_return"),
     path("<slug:slug>/pesanan/<slug:code>/batal/", views.cancel_order, name="cancel_order"),
+    path("<slug:slug>/pesanan/<slug:code>/serahkan/", views.hand_over, name="hand_over"),
+    path(
+        "<slug:slug>/pesanan/<slug:code>/terima-gudang/",
+        views.receive_at_warehouse,
+        name="receive_at_warehouse",
+    ),
     path("<slug:slug>/pesanan/<slug:code>/slip.pdf", views.packing_slip, name="packing_slip"),
     path("<slug:slug>/pesanan/<slug:code>/faktur.pdf", views.invoice, name="invoice"),
     path("<slug:slug>/pengaturan/pembayaran/", views.payment_settings, name="payment_settings"),

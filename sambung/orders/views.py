@@ -23,11 +23,11 @@ from lokal.qris import parse_qris
 
 from sambung.accounts.access import Can, access_cooperative, has_capability
 from sambung.accounts.models import Membership
-from sambung.catalog.models import Cooperative
+from sambung.catalog.models import Cooperative, Node
 from sambung.catalog.views import office_context, page_of, posted, require_get_or_post
 from sambung.lib.qris import InvalidQris, qris_svg
 from sambung.lib.regions import get_village, region_name
-from sambung.orders import documents, fulfilment, made_to_order
+from sambung.orders import documents, fulfilment, handover, made_to_order
 from sambung.orders.forms import (
     CancelForm,
     NoteForm,
@@ -38,8 +38,9 @@ from sambung.orders.forms import (
 )
 from sambung.orders.models import Order, OrderStatus, ShippingRate
 from sambung.orders.payments import InvalidPaymentDetails, save_payment_details
-from sambung.orders.routing import Step, refusal
+from sambung.orders.routing import Step, on_the_way, refusal
 from sambung.orders.shipping_rates import InvalidShippingRate, deactivate_shipping_rate, save_shipping_rate
+from sambung.sync.node import this_node
 from sambung.sync.requests import cancellation_of
 
 S = OrderStatus
@@ -126,6 +127,22 @@ def order_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         Step.CANCEL: manages and S.CANCELLED in next_steps,
     }
     refusals = {step: refusal(order, step) if is_offered else "" for step, is_offered in offered.items()}
+    # A hub offers the hand-over of its part; the centre, the receipt of parts on their way (orders.handover).
+    me = this_node()
+    parts = handover.parts(order)
+    may_hand_over = order.status in handover.HANDED_OVER_FROM and me.kind == Node.Kind.HUB
+    can_hand_over = (
+        fulfils
+        and may_hand_over
+        and order.lines.filter(location__node=me).exists()
+        and not any(part.location.node_id == me.pk for part in parts)
+    )
+    can_receive = (
+        manages
+        and order.status in handover.HANDED_OVER_FROM
+        and me.kind != Node.Kind.HUB
+        and any(len(part.received) < len(part.sent) for part in parts)
+    )
     context = office_context(
         membership,
         order=order,
@@ -144,7 +161,11 @@ def order_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         can_record_delivery=offered[Step.DELIVER] and not refusals[Step.DELIVER],
         can_record_return=offered[Step.RETURN] and not refusals[Step.RETURN],
         can_cancel=offered[Step.CANCEL] and not refusals[Step.CANCEL],
-        elsewhere=list(dict.fromkeys(message for message in refusals.values() if message)),
+        can_hand_over=can_hand_over,
+        can_receive=can_receive,
+        elsewhere=list(
+            dict.fromkeys(message for message in (on_the_way(order), *refusals.values()) if message)
+        ),
         cancellation=cancellation_of(order),
         ship_form=ShipForm(initial={"courier": order.shipping_rate.courier}),
         cancel_form=CancelForm(),
@@ -265,6 +286,34 @@ def cancel_order(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         form_class=CancelForm,
         step=fulfilment.cancel_order,
         done=_("%(code)s cancelled."),
+    )
+
+
+@login_required
+@require_POST
+def hand_over(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    return take_step(
+        request,
+        slug,
+        code,
+        can=Can.FULFIL_ORDERS,
+        form_class=forms.Form,
+        step=handover.hand_over_to_warehouse,
+        done=_("The items of %(code)s here were sent to the town warehouse; it receives them at the centre."),
+    )
+
+
+@login_required
+@require_POST
+def receive_at_warehouse(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    return take_step(
+        request,
+        slug,
+        code,
+        can=Can.MANAGE_ORDERS,
+        form_class=forms.Form,
+        step=handover.receive_at_warehouse,
+        done=_("The items of %(code)s on their way were received at the town warehouse."),
     )
 
 

@@ -31,12 +31,18 @@ from sambung.sync.node import this_node
 def holding_hubs(order) -> list[Node]:
     """The enrolled hubs, other than this node, whose locations hold lines of the order (each once, in line order).
 
-    A hub node that never enrolled (no Peer) does not sync: its locations are run from the centre as before.
+    A hub node that never enrolled (no Peer) does not sync: its locations are run from the centre as before. A
+    line whose units were received at the town warehouse is held there (orders.handover), no longer at its hub.
     """
+    from sambung.orders.handover import places
+
+    at_warehouse = places(order)
     me = this_node()
     enrolled = set(Peer.objects.values_list("node_id", flat=True))
     hubs: dict = {}
     for line in order.lines.select_related("location__node").order_by("pk"):
+        if line.pk in at_warehouse:
+            continue
         node = line.location.node
         if node.kind == Node.Kind.HUB and node.pk != me.pk and node.pk in enrolled:
             hubs.setdefault(node.pk, node)
